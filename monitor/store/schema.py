@@ -1,0 +1,117 @@
+"""Versioned schema. Each migration runs once, in its own transaction, with its record.
+
+``PRAGMA user_version`` holds the number of migrations applied, so an older app can tell
+that a database is newer than it understands and refuse to touch it."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("infusion-monitor")
+_names: list[str] = []
+
+
+def migration(fn):  # type: ignore[no-untyped-def]
+    """Register ``fn`` as the next migration."""
+    _names.append(fn.__name__)
+    return migrations()(fn)
+
+_APPEND_ONLY_TABLES = ("readings", "reading_marks", "audit_log")
+
+
+def _forbid_changes(db: Database, table: str) -> None:
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table}
+                BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"""
+        )
+
+
+@migration
+def m001_sessions_readings(db: Database) -> None:
+    """Sessions, append-only readings, marks and the audit log."""
+    db.execute(
+        """
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            patient_id TEXT NOT NULL,
+            patient_name TEXT NOT NULL DEFAULT '',
+            date_of_birth TEXT,
+            age_years INTEGER,
+            weight_kg REAL,
+            drug TEXT NOT NULL DEFAULT 'ketamine',
+            dose_mg REAL,
+            rate_mg_per_kg_h REAL,
+            infusion_start TEXT,
+            infusion_end TEXT,
+            indication TEXT NOT NULL DEFAULT '',
+            baseline_sbp REAL, baseline_dbp REAL, baseline_map REAL,
+            baseline_hr REAL, baseline_rr REAL, baseline_spo2 REAL,
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),
+            started_at TEXT NOT NULL,
+            started_ts REAL NOT NULL,
+            closed_at TEXT,
+            created_by TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX sessions_patient ON sessions (patient_id, status)")
+    db.execute("CREATE INDEX sessions_started ON sessions (started_ts)")
+    db.execute(
+        """
+        CREATE TABLE readings (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            taken_at TEXT NOT NULL,
+            taken_ts REAL NOT NULL,
+            sbp REAL, dbp REAL, map REAL, hr REAL, rr REAL, spo2 REAL,
+            map_derived INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL CHECK (source IN ('manual', 'import', 'device')),
+            source_detail TEXT NOT NULL DEFAULT '',
+            entered_by TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            recorded_at TEXT NOT NULL,
+            supersedes INTEGER REFERENCES readings (id),
+            correction_reason TEXT NOT NULL DEFAULT '',
+            dedup_key TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX readings_session_time ON readings (session_id, taken_ts)")
+    # A reading is corrected at most once; a later correction corrects the correction.
+    db.execute(
+        "CREATE UNIQUE INDEX readings_superseded_once ON readings (supersedes) "
+        "WHERE supersedes IS NOT NULL"
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX readings_dedup ON readings (session_id, dedup_key) "
+        "WHERE dedup_key IS NOT NULL"
+    )
+    db.execute(
+        """
+        CREATE TABLE reading_marks (
+            id INTEGER PRIMARY KEY,
+            reading_id INTEGER NOT NULL UNIQUE REFERENCES readings (id),
+            kind TEXT NOT NULL CHECK (kind IN ('entered-in-error')),
+            marked_by TEXT NOT NULL,
+            marked_at TEXT NOT NULL,
+            reason TEXT NOT NULL CHECK (length(trim(reason)) > 0)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            session_id INTEGER REFERENCES sessions (id),
+            detail TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db.execute("CREATE INDEX audit_session ON audit_log (session_id)")
+    for table in _APPEND_ONLY_TABLES:
+        _forbid_changes(db, table)
+
+
+def schema_version() -> int:
+    """The schema version this app writes: the number of migrations it knows."""
+    return len(_names)

@@ -1,0 +1,45 @@
+"""Shared fixtures. Qt runs headless; every test gets its own temp-file database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from monitor.store import Store  # noqa: E402
+
+SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never let a test read or write the real user data folder or settings."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A path for a real database file under tmp."""
+    return tmp_path / "monitor.sqlite"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    """A fresh store on a temp file."""
+    s = Store.open(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def shared_fixtures() -> Path:
+    """../shared/fixtures, or skip when this clone has none beside it."""
+    if not SHARED_FIXTURES.is_dir():
+        pytest.skip(f"real sample files not found at {SHARED_FIXTURES} (only in the dev workspace)")
+    return SHARED_FIXTURES
