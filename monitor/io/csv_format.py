@@ -1,0 +1,595 @@
+"""CSV and TSV files as spreadsheets and monitors write them, and the app's canonical CSV.
+
+Reading (``iter_csv`` / ``parse_csv``):
+
+- The first non-blank line is the header. Columns are recognised by the names people use
+  (``SBP``, ``systolic``, ``sys``, ``NBPSys``; ``BP`` holding ``120/80``; ``HR``, ``pulse``;
+  ``RR``, ``resp``; ``SpO2``, ``O2 sat``; ``MAP``, ``mean``), case and punctuation ignored.
+  A unit in brackets (``SBP (mmHg)``, ``SBP [kPa]``, ``RESP[pm]``) is checked and kPa is
+  converted; a column with an unknown unit is ignored and reported.
+- Time: one column (``time``, ``timestamp``, ``datetime``...) holding ISO 8601 with or without
+  offset or ``YYYY-MM-DD HH:MM[:SS]``; or ``date`` plus ``time`` columns; or an elapsed-seconds
+  column (``elapsed_s``, or ``elapsed (min)``) counted from the caller's ``start``. A time
+  without offset is in ``default_tz`` (None: this computer's zone, DST included).
+- Delimiter: comma, semicolon or tab, chosen from the header line; decimal commas are read.
+  UTF-8 with or without BOM; CRLF, LF or CR line ends; blank lines skipped.
+- Optional columns: ``source``, ``entered_by``, ``status`` (valid, corrected,
+  entered-in-error), ``note``, ``patient_id``. Other columns are ignored and reported once.
+- Two columns for the same vital (MIMIC's ``HR`` and ``PULSE``): the first is read, the other
+  is ignored and reported. Invasive arterial pressure (``ABPSys``...) is not charted.
+- Empty cells and ``-``, ``--``, ``n/a`` mean 'not measured'. ``0`` is a value (RR 0 is apnoea)
+  unless ``zero_is_missing=True``, for exports such as MIMIC numerics that write 0 for
+  'no valid value'; otherwise a 0 outside the plausible range rejects its row with a reason.
+- A row with any bad cell (not a number, impossible value, DBP >= SBP, bad time) is skipped
+  whole and reported: importing part of a suspicious row would chart values no one checked.
+
+Writing (``write_canonical_csv``): columns ``time,sbp,dbp,map,hr,rr,spo2,source,entered_by,
+status,note``. ``time`` is ISO 8601 with offset. A MAP derived from SBP/DBP is left EMPTY (it
+was not measured; the parser derives the same value again and marks it derived), a measured MAP
+is written. Text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run
+them as formulas; the parser removes it. Write, parse, write again gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import BinaryIO, TextIO
+
+from monitor.domain.readings import Reading, ReadingStatus, Source, parse_value, validate_values
+from monitor.domain.vitals import VITAL_SPECS, Vital
+
+from .parsed import (
+    CSV,
+    MAX_ERRORS,
+    ParsedReading,
+    ParseResult,
+    RowError,
+    imported_reading,
+    localize,
+    source_detail,
+    to_display_unit,
+    unit_factor,
+)
+
+CANONICAL_COLUMNS = (
+    "time", "sbp", "dbp", "map", "hr", "rr", "spo2", "source", "entered_by", "status", "note",
+)
+_CHUNK = 64 * 1024
+_MISSING = {"", "-", "--", "---", "n/a", "na", "null", "none"}
+_FORMULA_START = ("=", "+", "-", "@")
+
+# Header names, lower-case with everything but letters and digits removed.
+_VITAL_NAMES: dict[Vital, set[str]] = {
+    Vital.SBP: {
+        "sbp", "sys", "systolic", "systolicbp", "systolicpressure", "systolicbloodpressure",
+        "bpsys", "bpsystolic", "sysbp", "nbpsys", "nibpsys", "nbpsystolic", "nibpsystolic",
+        "nbps", "nibps",
+    },
+    Vital.DBP: {
+        "dbp", "dia", "dias", "diastolic", "diastolicbp", "diastolicpressure",
+        "diastolicbloodpressure", "bpdia", "bpdias", "bpdiastolic", "diabp", "nbpdia",
+        "nbpdias", "nibpdia", "nibpdias", "nbpdiastolic", "nibpdiastolic", "nbpd", "nibpd",
+    },
+    Vital.MAP: {
+        "map", "mean", "meanbp", "mbp", "meanpressure", "meanarterialpressure", "bpmean",
+        "nbpmean", "nibpmean", "nbpm", "nibpm",
+    },
+    Vital.HR: {"hr", "heartrate", "pulse", "pulserate", "pr", "hf", "ecghr"},
+    Vital.RR: {
+        "rr", "resp", "resprate", "respiratoryrate", "respiration", "respirations",
+        "respirationrate", "breathingrate", "rf", "br",
+    },
+    Vital.SPO2: {
+        "spo2", "o2sat", "o2sats", "sat", "sats", "sao2", "spo2pct", "oxygensaturation",
+        "o2saturation", "pulseox", "saturation",
+    },
+}
+_BP_NAMES = {"bp", "bloodpressure", "nibp", "nbp", "sysdia", "sbpdbp"}
+_ARTERIAL = re.compile(r"^(abp|art|ibp|ap)(sys|systolic|dia|dias|diastolic|mean|m|s|d)$")
+_OTHER_NAMES = {
+    "time": {
+        "time", "timestamp", "datetime", "dateandtime", "takenat", "charttime", "recordedat",
+        "observationtime", "measuredat", "effectivedatetime",
+    },
+    "date": {"date", "day"},
+    "elapsed": {"elapsed", "elapseds", "elapsedsec", "elapsedseconds", "elapsedmin"},
+    "source": {"source", "origin"},
+    "entered_by": {"enteredby", "initials", "nurse", "by", "recordedby", "user"},
+    "status": {"status"},
+    "note": {"note", "notes", "comment", "comments", "remark", "remarks"},
+    "patient": {"patient", "patientid", "mrn", "pid"},
+}
+_HEADER_UNIT = re.compile(r"^(?P<name>[^(\[]*?)\s*(?:\((?P<u1>.*)\)|\[(?P<u2>.*)\])\s*$")
+
+
+@dataclass(frozen=True)
+class _Column:
+    index: int
+    header: str  # as written in the file, for messages
+    kind: str  # "vital", "bp", or a key of _OTHER_NAMES
+    vital: Vital | None = None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the header says: which column holds what."""
+
+    vitals: list[_Column]
+    time: _Column | None
+    date: _Column | None
+    elapsed: _Column | None
+    elapsed_factor: float
+    text: dict[str, _Column]  # source, entered_by, status, note, patient
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _split_header(cell: str) -> tuple[str, str]:
+    """``'SBP (mmHg)'`` -> ``('SBP', 'mmHg')``; ``'SpO2 %'`` -> ``('SpO2', '%')``."""
+    text = cell.strip().lstrip("\ufeff")
+    m = _HEADER_UNIT.match(text)
+    if m:
+        return m["name"].strip(), (m["u1"] or m["u2"] or "").strip()
+    if text.endswith("%") and len(text) > 1:
+        return text[:-1].strip(), "%"
+    return text, ""
+
+
+def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowError]]:
+    """Map header cells to columns. Returns (None, errors) when the file cannot be read."""
+    errors: list[RowError] = []
+    vitals: list[_Column] = []
+    taken: dict[Vital, str] = {}
+    others: dict[str, _Column] = {}
+    for index, cell in enumerate(cells):
+        header = cell.strip().lstrip("\ufeff")
+        if not header:
+            continue
+        name, unit = _split_header(header)
+        key = _norm(name)
+        where = f"line {line}, column '{header}'"
+        vital = next((v for v, names in _VITAL_NAMES.items() if key in names), None)
+        if vital is not None or key in _BP_NAMES:
+            kind = "vital" if vital is not None else "bp"
+            covers = [vital] if vital is not None else [Vital.SBP, Vital.DBP]
+            if unit and any(unit_factor(v, unit) is None for v in covers):
+                errors.append(RowError(where, f"unknown unit '{unit}' for "
+                                       f"{VITAL_SPECS[covers[0]].label}; column ignored"))
+                continue
+            clash = next((v for v in covers if v in taken), None)
+            if clash is not None:
+                errors.append(RowError(where, f"{VITAL_SPECS[clash].label} is already read from "
+                                       f"column '{taken[clash]}'; this column is ignored"))
+                continue
+            taken.update({v: header for v in covers})
+            vitals.append(_Column(index, header, kind, vital, unit))
+            continue
+        other = next((k for k, names in _OTHER_NAMES.items() if key in names), None)
+        if other is None and key.startswith("elapsed"):
+            other = "elapsed"
+        if other is not None and other not in others:
+            others[other] = _Column(index, header, other, unit=unit)
+        elif _ARTERIAL.match(key):
+            errors.append(RowError(where, "invasive arterial pressure is not charted "
+                                   "(only non-invasive BP); column ignored"))
+        else:
+            errors.append(RowError(where, "not a vital sign the monitor charts; column ignored"))
+    time, date = others.pop("time", None), others.pop("date", None)
+    if time is None and date is not None:  # a lone 'date' column holds date and time
+        time, date = date, None
+    elapsed = others.pop("elapsed", None)
+    factor = 1.0
+    if elapsed is not None:
+        unit = (elapsed.unit or _norm(elapsed.header).removeprefix("elapsed")).lower()
+        factor = 60.0 if unit in {"min", "minutes", "m"} else 1.0
+        if unit not in {"", "s", "sec", "seconds", "min", "minutes", "m"}:
+            errors.append(RowError(f"line {line}, column '{elapsed.header}'",
+                                   f"unknown unit '{unit}' for elapsed time (use s or min)"))
+            return None, errors
+    if time is None and elapsed is None:
+        errors.append(RowError(f"line {line}", "no time column: name one 'time' (date and time),"
+                               " or 'date' and 'time', or 'elapsed_s'"))
+    if not vitals:
+        errors.append(RowError(f"line {line}", "no vital-sign columns: expected headers such as "
+                               "SBP, DBP, BP, MAP, HR, RR, SpO2"))
+    if time is None and elapsed is None or not vitals:
+        return None, errors
+    return _Layout(vitals, time, date, elapsed, factor, others), errors
+
+
+# --- bytes to text lines ---------------------------------------------------------------------
+
+_LINE_END = re.compile(rb"\r\n|\n|\r")
+
+
+def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """Lines with their endings, split on CRLF, LF or a lone CR, read chunk by chunk."""
+    pending = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        pending += chunk
+        start = 0
+        for m in _LINE_END.finditer(pending):
+            # A CR at the very end may be the first half of a CRLF split across chunks.
+            if m.end() == len(pending) and pending.endswith(b"\r"):
+                break
+            yield pending[start:m.end()]
+            start = m.end()
+        pending = pending[start:]
+    if pending:
+        yield pending
+
+
+def _encoding_problem(head: bytes) -> str | None:
+    """Why the start of a file is not UTF-8 text, or None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ("the file is UTF-16 text; save it as CSV UTF-8 (in Excel: "
+                "'CSV UTF-8 (Comma delimited)')")
+    if b"\x00" in head:
+        return "the file is binary (it contains NUL bytes), not CSV text"
+    return None
+
+
+class _TextLines:
+    """Decodes raw lines one by one, remembering line numbers and the lines that were not
+    UTF-8, so the row built from them can be reported instead of read with wrong letters."""
+
+    def __init__(self, raw: Iterator[bytes], progress: Callable[[int], None] | None):
+        self._raw = raw
+        self._progress = progress
+        self.consumed = 0
+        self.line = 0
+        self.bad: dict[int, str] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        for data in self._raw:
+            self.line += 1
+            self.consumed += len(data)
+            if self.line == 1 and data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            if b"\x00" in data:
+                self.bad[self.line] = "contains binary data (NUL bytes)"
+                data = data.replace(b"\x00", b"")
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                self.bad[self.line] = (
+                    f"is not UTF-8 text (byte 0x{data[e.start]:02X} at position {e.start + 1}); "
+                    "the file is probably Latin-1 or Windows-1252: save it as CSV UTF-8")
+                text = data.decode("utf-8", errors="replace")
+            yield text
+
+    def report(self) -> None:
+        if self._progress is not None:
+            self._progress(self.consumed)
+
+
+def _sniff_delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+# --- cells -----------------------------------------------------------------------------------
+
+_DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](.*))?$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?$")
+_TIME_HINT = "use ISO 8601, e.g. 2024-05-01T10:15:00+02:00, or YYYY-MM-DD HH:MM"
+
+
+def parse_timestamp(text: str, default_tz: tzinfo | None) -> tuple[datetime | None, str | None]:
+    """A date-and-time cell as an aware datetime, or (None, reason)."""
+    value = text.strip()
+    if not value:
+        return None, "no time given"
+    if _DATE_ONLY.match(value):
+        return None, f"'{value}' is a date without a time of day"
+    dotted = _DOTTED.match(value)
+    if dotted:  # 01.05.2024 10:15, the usual European spreadsheet form
+        day, month, year, clock = dotted.groups()
+        if not clock:
+            return None, f"'{value}' is a date without a time of day"
+        value = f"{year}-{int(month):02d}-{int(day):02d}T{clock.strip()}"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None, f"'{text.strip()}' is not a date and time ({_TIME_HINT})"
+    return localize(moment, default_tz), None
+
+
+def _combine(date_text: str, clock_text: str,
+             default_tz: tzinfo | None) -> tuple[datetime | None, str | None]:
+    clock = _CLOCK.match(clock_text.strip())
+    if not clock:
+        return None, f"'{clock_text.strip()}' is not a time of day (use HH:MM or HH:MM:SS)"
+    h, m, s, frac = clock.groups()
+    return parse_timestamp(
+        f"{date_text.strip()} {int(h):02d}:{m}:{s or '00'}{'.' + frac if frac else ''}",
+        default_tz,
+    )
+
+
+def _number(vital: Vital, text: str, unit: str,
+            zero_is_missing: bool) -> tuple[float | None, str | None]:
+    cleaned = text.strip()
+    if vital is Vital.SPO2 and cleaned.endswith("%"):
+        cleaned = cleaned[:-1]
+    if cleaned.lower() in _MISSING:
+        return None, None
+    value, error = parse_value(vital, cleaned)
+    if error is not None or value is None:
+        return None, f"'{text.strip()}' is not a number"
+    if value == 0 and zero_is_missing:
+        return None, None
+    return to_display_unit(vital, value, unit)
+
+
+def _unformula(text: str) -> str:
+    """Undo the writer's guard against spreadsheet formulas."""
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+        return text[1:]
+    return text
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Options:
+    name: str
+    default_tz: tzinfo | None
+    start: datetime | None
+    zero_is_missing: bool
+    source: Source
+
+
+def _row_time(layout: _Layout, cells: list[str], opts: _Options,
+              where: str) -> tuple[datetime | None, RowError | None]:
+    def cell(col: _Column) -> str:
+        return cells[col.index] if col.index < len(cells) else ""
+
+    if layout.time is not None:
+        if layout.date is not None:
+            moment, problem = _combine(cell(layout.date), cell(layout.time), opts.default_tz)
+            header = f"{layout.date.header}' + '{layout.time.header}"
+        else:
+            moment, problem = parse_timestamp(cell(layout.time), opts.default_tz)
+            header = layout.time.header
+        return moment, (RowError(f"{where}, column '{header}'", problem) if problem else None)
+    col = layout.elapsed
+    assert col is not None and opts.start is not None
+    text = cell(col).strip().replace(",", ".")
+    try:
+        seconds = float(text) * layout.elapsed_factor
+        moment = opts.start + timedelta(seconds=seconds)
+    except (ValueError, OverflowError):
+        return None, RowError(f"{where}, column '{col.header}'",
+                              f"'{text}' is not a number of seconds")
+    return moment, None
+
+
+def _row(layout: _Layout, cells: list[str], line: int, opts: _Options,
+         seen: dict[datetime, tuple[int, dict[Vital, float]]]) -> list[ParsedReading | RowError]:
+    """One data row as a reading, or the reasons it is skipped."""
+    where = f"line {line}"
+    errors: list[RowError] = []
+    moment, time_error = _row_time(layout, cells, opts, where)
+    if time_error:
+        errors.append(time_error)
+    values: dict[Vital, float] = {}
+    header_of: dict[str, str] = {}
+    for col in layout.vitals:
+        text = cells[col.index] if col.index < len(cells) else ""
+        parts: list[tuple[Vital, str]] = [(col.vital, text)] if col.vital else []
+        if col.kind == "bp" and text.strip().lower() not in _MISSING:
+            halves = text.split("/")
+            if len(halves) != 2:
+                errors.append(RowError(f"{where}, column '{col.header}'",
+                                       f"'{text.strip()}' is not a blood pressure like 120/80"))
+                continue
+            parts = [(Vital.SBP, halves[0]), (Vital.DBP, halves[1])]
+        for vital, part in parts:
+            header_of[VITAL_SPECS[vital].label] = col.header
+            value, problem = _number(vital, part, col.unit, opts.zero_is_missing)
+            if problem:
+                errors.append(RowError(f"{where}, column '{col.header}'", problem))
+            elif value is not None:
+                values[vital] = value
+    texts = {k: _unformula(cells[c.index].strip()) if c.index < len(cells) else ""
+             for k, c in layout.text.items()}
+    status = ReadingStatus.VALID
+    if texts.get("status"):
+        try:
+            status = ReadingStatus(texts["status"].lower())
+        except ValueError:
+            errors.append(RowError(f"{where}, column '{layout.text['status'].header}'",
+                                   f"'{texts['status']}' is not a status (valid, corrected, "
+                                   "entered-in-error)"))
+    if errors:
+        return list(errors)
+    if not values:
+        return [RowError(where, "no vital-sign values; row skipped")]
+    problems = validate_values(values)
+    if problems:
+        # MIMIC-style exports write 0 for 'no value'; say so where a 0 is the trouble.
+        hint = (" (if 0 means 'no value' in this file, import with zeros as missing)"
+                if 0 in values.values() else "")
+        return [RowError(f"{where}, column '{header_of[p.field]}'" if p.field in header_of
+                         else where, f"{p}; row skipped{hint}") for p in problems]
+    assert moment is not None
+    if status is ReadingStatus.VALID:
+        # Two different current readings for one moment cannot both be right; corrected and
+        # entered-in-error rows legitimately share their time with the row that replaced them.
+        earlier = seen.get(moment)
+        if earlier is not None:
+            other_line, other_values = earlier
+            if other_values == values:
+                return [RowError(where, f"repeats line {other_line}; row skipped")]
+            return [RowError(where, f"time {moment.isoformat()} is already on line {other_line}"
+                             " with different values; row skipped: check which is right")]
+        seen[moment] = (line, values)
+    extra = {"original_source": texts["source"]} if texts.get("source") else None
+    reading = imported_reading(
+        moment, values, source=opts.source, detail=source_detail(opts.name, CSV),
+        entered_by=texts.get("entered_by", ""), note=texts.get("note", ""), status=status,
+        extra=extra,
+    )
+    return [ParsedReading(reading, where, texts.get("patient") or None)]
+
+
+def iter_csv(
+    stream: BinaryIO,
+    *,
+    name: str,
+    default_tz: tzinfo | None = None,
+    start: datetime | None = None,
+    zero_is_missing: bool = False,
+    source: Source = Source.IMPORT,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[ParsedReading | RowError]:
+    """Read a CSV/TSV file row by row, yielding a reading or errors for each row.
+
+    ``stream`` is binary (never text mode: the encoding is checked here). ``name`` is the file
+    name shown in ``source_detail``. ``default_tz`` is the zone of times without an offset
+    (None: this computer's zone). ``start`` is the moment an elapsed-seconds column counts
+    from. ``zero_is_missing`` treats 0 as 'no value' (MIMIC numerics). ``progress`` is called
+    after each row with the number of bytes consumed so far, for a progress bar.
+    Never raises on bad content; stops after ``MAX_ERRORS`` errors."""
+    opts = _Options(name, default_tz, start, zero_is_missing, source)
+    raw = _raw_lines(stream)
+    first = next(raw, b"")
+    problem = _encoding_problem(first[:4096])
+    if problem:
+        yield RowError("line 1", problem)
+        return
+    lines = _TextLines(_chain(first, raw), progress)
+    text_iter = iter(lines)
+    header_text = next((t for t in text_iter if t.strip()), None)
+    if header_text is None:
+        yield RowError("file", "the file is empty")
+        return
+    header_line = lines.line
+    if header_line in lines.bad:
+        yield RowError(f"line {header_line}", f"header {lines.bad[header_line]}")
+        return
+    delimiter = _sniff_delimiter(header_text)
+    header_cells = next(csv.reader([header_text], delimiter=delimiter), [])
+    layout, header_errors = _read_header(header_cells, header_line)
+    yield from header_errors
+    if layout is None:
+        return
+    if layout.time is None and start is None:
+        assert layout.elapsed is not None
+        yield RowError(f"line {header_line}, column '{layout.elapsed.header}'",
+                       "this column counts seconds from a start time: give the start time "
+                       "to import the file")
+        return
+    error_count = len(header_errors)
+    seen: dict[datetime, tuple[int, dict[Vital, float]]] = {}
+    reader = csv.reader(text_iter, delimiter=delimiter)
+    last = header_line
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            yield RowError(f"line {lines.line}", f"unreadable CSV: {e}")
+            last = lines.line
+            continue
+        first_line, last = last + 1, lines.line
+        where = first_line if first_line == last else f"{first_line}-{last}"
+        if not any(c.strip() for c in cells):
+            continue
+        bad = [n for n in range(first_line, last + 1) if n in lines.bad]
+        if bad:
+            outputs: list[ParsedReading | RowError] = [
+                RowError(f"line {n}", f"{lines.bad[n]}; row skipped") for n in bad]
+        else:
+            if len(cells) > len(header_cells) and any(c.strip() for c in
+                                                      cells[len(header_cells):]):
+                outputs = [RowError(f"line {where}", f"{len(cells)} values but the header has "
+                                    f"{len(header_cells)} columns; row skipped")]
+            else:
+                outputs = _row(layout, cells, first_line, opts, seen)
+        for out in outputs:
+            yield out
+            if isinstance(out, RowError):
+                error_count += 1
+        lines.report()
+        if error_count >= MAX_ERRORS:
+            yield RowError(f"line {last}", f"stopped after {MAX_ERRORS} errors: this does not "
+                           "look like a vital-signs CSV file")
+            return
+    lines.report()
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+def parse_csv(
+    data: bytes | BinaryIO,
+    *,
+    name: str,
+    default_tz: tzinfo | None = None,
+    start: datetime | None = None,
+    zero_is_missing: bool = False,
+    source: Source = Source.IMPORT,
+    progress: Callable[[int], None] | None = None,
+) -> ParseResult:
+    """Read a whole CSV/TSV file (bytes or a binary stream); see :func:`iter_csv`."""
+    stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    return ParseResult.collect(
+        iter_csv(stream, name=name, default_tz=default_tz, start=start,
+                 zero_is_missing=zero_is_missing, source=source, progress=progress),
+        CSV,
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _format_number(value: float) -> str:
+    # repr() is the shortest text that reads back as the same float.
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _guard_formula(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_canonical_csv(readings: Iterable[Reading], stream: TextIO) -> int:
+    """Write readings as the canonical CSV and return how many rows were written.
+
+    ``stream`` is a text stream opened with ``newline=''`` (and UTF-8 for a file). A derived
+    MAP is left empty (the parser derives it again); ``source`` is the reading's original
+    source when it came from an imported canonical file, so export/import/export is stable."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(CANONICAL_COLUMNS)
+    count = 0
+    for r in readings:
+        cells = [r.taken_at.isoformat()]
+        for vital in (Vital.SBP, Vital.DBP, Vital.MAP, Vital.HR, Vital.RR, Vital.SPO2):
+            value = r.values.get(vital)
+            skip = value is None or (vital is Vital.MAP and r.map_derived)
+            cells.append("" if skip else _format_number(value))
+        original = (r.extra or {}).get("original_source") or r.source.value
+        cells += [_guard_formula(original), _guard_formula(r.entered_by), r.status.value,
+                  _guard_formula(r.note)]
+        writer.writerow(cells)
+        count += 1
+    return count

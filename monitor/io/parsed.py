@@ -1,0 +1,181 @@
+"""What every file parser returns, and the pieces the parsers share.
+
+A parser never raises on bad input: each problem becomes a :class:`RowError` naming where it
+is (``line 12``, ``message MSG00001 OBX 3``, ``entry 4 (Observation/abc)``) and why, and the
+good rows are still returned. The caller (import dialog, MLLP listener) decides what to do
+with both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
+
+from monitor.domain.readings import Reading, ReadingStatus, Source, new_reading
+from monitor.domain.vitals import VITAL_SPECS, Vital, kpa_to_mmhg
+
+#: Format names used in :attr:`ParseResult.format` and by ``detect.detect_format``.
+CSV, HL7, FHIR = "csv", "hl7", "fhir"
+FORMAT_LABELS = {CSV: "CSV", HL7: "HL7 v2", FHIR: "FHIR R4"}
+
+#: A file with more problems than this is not the kind of file it claims to be; parsers stop
+#: collecting after it so a large binary file cannot produce millions of messages.
+MAX_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in the input: ``location`` says where, ``message`` says why."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+@dataclass(frozen=True)
+class ParsedReading:
+    """A reading taken from a file, where it was found and whose it is (when the file says)."""
+
+    reading: Reading
+    location: str
+    patient_id: str | None = None
+
+
+@dataclass
+class ParseResult:
+    """Everything a parser found in one input."""
+
+    readings: list[ParsedReading] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    format: str = ""
+    patient_ids: set[str] = field(default_factory=set)
+
+    def add(self, item: ParsedReading | RowError) -> None:
+        """Record one parser output, keeping ``patient_ids`` in step with the readings."""
+        if isinstance(item, RowError):
+            self.errors.append(item)
+            return
+        self.readings.append(item)
+        if item.patient_id:
+            self.patient_ids.add(item.patient_id)
+
+    @classmethod
+    def collect(cls, items: Iterable[ParsedReading | RowError], fmt: str) -> ParseResult:
+        """Gather a parser's stream of readings and errors into one result."""
+        result = cls(format=fmt)
+        for item in items:
+            result.add(item)
+        return result
+
+
+def source_detail(name: str, fmt: str, device: str = "") -> str:
+    """What ``Reading.source_detail`` says about an imported reading: file, format, device."""
+    text = f"{name} ({FORMAT_LABELS.get(fmt, fmt)})"
+    return f"{text}, device {device}" if device else text
+
+
+def dedup_key(taken_at: datetime, values: Mapping[Vital, float]) -> str:
+    """A stable key for a reading's instant and values, the same whichever file it came from.
+
+    The time is compared as a UTC instant (so +05:00 and the same moment in UTC match) and
+    values to 0.01, so a re-import of the same file, or the same data exported by two systems,
+    collides in the store's unique index instead of charting the reading twice."""
+    instant = taken_at.astimezone(UTC).isoformat(timespec="microseconds")
+    parts = [instant] + [f"{v.value}={values[v]:.2f}" for v in Vital if v in values]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def imported_reading(
+    taken_at: datetime,
+    values: Mapping[Vital, float],
+    *,
+    source: Source,
+    detail: str,
+    entered_by: str = "",
+    note: str = "",
+    status: ReadingStatus = ReadingStatus.VALID,
+    extra: Mapping[str, str] | None = None,
+) -> Reading:
+    """A reading built like a charted one (MAP derived when not measured) plus its dedup key."""
+    reading = new_reading(
+        taken_at, values, source=source, entered_by=entered_by, note=note, source_detail=detail
+    )
+    keyed = {**(extra or {}), "dedup_key": dedup_key(reading.taken_at, reading.values)}
+    return replace(reading, status=status, extra=keyed)
+
+
+def localize(moment: datetime, default_tz: tzinfo | None) -> datetime:
+    """Give a naive time a zone: ``default_tz``, or the computer's local zone when None.
+
+    ``astimezone()`` on a naive time applies the local rules for that date (DST included),
+    which a fixed offset taken from 'now' would get wrong for half the year."""
+    if moment.tzinfo is not None and moment.utcoffset() is not None:
+        return moment
+    if default_tz is None:
+        return moment.astimezone()
+    return moment.replace(tzinfo=default_tz)
+
+
+# --- units -----------------------------------------------------------------------------------
+
+_PRESSURE, _RATE, _PERCENT = "pressure", "rate", "percent"
+_DIMENSION = {
+    Vital.SBP: _PRESSURE, Vital.DBP: _PRESSURE, Vital.MAP: _PRESSURE,
+    Vital.HR: _RATE, Vital.RR: _RATE, Vital.SPO2: _PERCENT,
+}
+# Spellings seen in files, compared lower-case without spaces. Numbers are IEEE 11073 MDC unit
+# codes (266016 mmHg, 265987 kPa, 264864 beats/min, 264928 resp/min,
+# 262688 %) as PCD-01 devices send them.
+_MMHG = {"mmhg", "mm[hg]", "torr", "266016", "mdc_dim_mmhg"}
+_KPA = {"kpa", "kilopascal", "mdc_dim_kilo_pascal", "265987"}
+_PER_MIN = {
+    "/min", "1/min", "min-1", "/minute", "permin", "perminute", "bpm", "pm", "rpm", "br/min",
+    "beats/min", "beats/minute", "beat/min", "{beats}/min", "{beat}/min", "{h.b.}/min",
+    "breaths/min", "breaths/minute", "{breaths}/min", "{breath}/min", "{resp}/min",
+    "264864", "264928", "mdc_dim_beat_per_min", "mdc_dim_resp_per_min", "mdc_dim_per_min",
+}
+_PCT = {"%", "percent", "pct", "%o2", "{%}", "262688", "mdc_dim_percent"}
+
+
+def unit_factor(vital: Vital, unit: str) -> float | None:
+    """The factor that turns a value in ``unit`` into the vital's display unit, or None when
+    the unit is unknown or wrong for the vital. An empty unit means the display unit: devices
+    and spreadsheets often leave it out, and a kPa value read as mmHg fails plausibility."""
+    key = unit.strip().lower().replace(" ", "")
+    if not key:
+        return 1.0
+    dimension = _DIMENSION[vital]
+    if dimension == _PRESSURE:
+        if key in _MMHG:
+            return 1.0
+        return kpa_to_mmhg(1.0) if key in _KPA else None
+    if dimension == _RATE:
+        return 1.0 if key in _PER_MIN else None
+    return 1.0 if key in _PCT else None
+
+
+def to_display_unit(vital: Vital, value: float, unit: str) -> tuple[float | None, str | None]:
+    """``value`` converted to the vital's display unit, or (None, reason)."""
+    factor = unit_factor(vital, unit)
+    if factor is None:
+        s = VITAL_SPECS[vital]
+        return None, f"unknown unit '{unit.strip()}' for {s.label} (expected {s.unit})"
+    # Converted pressures keep one decimal: 16 kPa is 120.0 mmHg, not 120.00992.
+    return (value if factor == 1.0 else round(value * factor, 1)), None
+
+
+# --- codes -----------------------------------------------------------------------------------
+
+#: LOINC code -> vital. 2708-6 (SaO2 by oximetry) is sent beside or instead of 59408-5.
+VITAL_BY_LOINC: dict[str, Vital] = {s.loinc: v for v, s in VITAL_SPECS.items()}
+VITAL_BY_LOINC["2708-6"] = Vital.SPO2
+#: MDC code -> vital, and the rank of that code among the vital's codes (0 = preferred, e.g.
+#: ECG heart rate over oximeter pulse when a device sends both for the same moment).
+VITAL_BY_MDC: dict[str, tuple[Vital, int]] = {
+    code: (v, rank) for v, s in VITAL_SPECS.items() for rank, code in enumerate(s.mdc)
+}
+BP_PANEL_LOINC, VITALS_PANEL_LOINC, BP_PANEL_MDC = "85354-9", "85353-1", "150020"
