@@ -130,8 +130,23 @@ class Store:
             from .errors import DatabaseReadOnly
 
             raise DatabaseReadOnly(f"{self.path} is open read-only; nothing can be changed.")
-        with translated(self.path), self._db.atomic() as db:
-            yield db
+        conn = self._db.conn
+        with translated(self.path):
+            if conn.in_transaction:  # nested: a savepoint inside the caller's transaction
+                with self._db.atomic() as db:
+                    yield db
+                return
+            # IMMEDIATE takes the write lock up front, waiting up to BUSY_TIMEOUT_S for another
+            # writer. A deferred BEGIN that reads first cannot wait: in WAL mode SQLite refuses
+            # the later upgrade to a write lock at once with "database is locked".
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         with translated(self.path):
@@ -225,6 +240,7 @@ class Store:
         """Close (lock) a session."""
         closed_at = at or utc_now()
         with self._write() as db:
+            self._require_session(db, session_id)
             db.table("sessions").update(
                 session_id, {"status": SessionStatus.CLOSED.value, "closed_at": _iso(closed_at)}
             )
