@@ -34,7 +34,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
-from types import TracebackType
 from typing import Any
 
 import hl7
@@ -55,6 +54,7 @@ DEFAULT_MAX_CONNECTIONS = 32
 #: How many leading bytes of a dropped frame are kept: enough for a long MSH segment, so an
 #: oversize message can still be answered with its control id.
 HEAD_BYTES = 1024
+ACK_CODES = ("AA", "AE", "AR", "CA", "CE", "CR")  # HL7 table 0008
 
 _RECV_SIZE = 65536
 _POLL_S = 0.2  # how often blocked threads look at the stop flag
@@ -266,7 +266,11 @@ def fallback_ack(message: bytes, code: str = "AE", text: str = "") -> bytes:
     and the separators match; otherwise a minimal ACK with an empty MSA-2. Only the MSH segment
     is read, so this works on the first bytes of a truncated or oversize message too. ``text``
     is reduced to plain ASCII words so it can never break the ACK's structure."""
+    if code not in ACK_CODES:
+        raise ValueError(f"ACK code must be one of {', '.join(ACK_CODES)}, not {code!r}")
     text = _TEXT_OK.sub("", text)[:80]
+    # With an explicit offset: hl7's own MSH-7 is UTC without saying so.
+    now = datetime.now(UTC).strftime("%Y%m%d%H%M%S+0000")
     fields = _msh_fields(message)
     if fields is not None and len(fields) >= 12:
         try:
@@ -274,12 +278,12 @@ def fallback_ack(message: bytes, code: str = "AE", text: str = "") -> bytes:
             # encoding are echoed unchanged.
             msh = hl7.parse(_first_segment(message).decode("latin-1"))
             ack = msh.create_ack(code)
+            ack.segment("MSH").assign_field(now, 7)
             if text:
                 ack.segment("MSA").assign_field(text, 3)
             return str(ack).encode("latin-1")
         except Exception:  # noqa: BLE001 - any input must get an answer: use the minimal ACK
             pass
-    now = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     return (
         f"MSH|^~\\&|||||{now}||ACK|{generate_message_control_id()}|P|2.6\r"
         f"MSA|{code}||{text}\r"
@@ -475,12 +479,7 @@ class MllpListener:
         self.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     @property

@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 from collections import deque
 from collections.abc import Iterable
-from types import TracebackType
 
 from .mllp import DEFAULT_MAX_FRAME, MllpDecoder, frame
 
@@ -51,12 +50,7 @@ class MllpClient:
     def __enter__(self) -> MllpClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 

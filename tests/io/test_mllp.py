@@ -219,6 +219,17 @@ def test_fallback_ack_without_a_header_leaves_msa2_empty() -> None:
     assert msa(fallback_ack(b"no header here", "AE")) == ("AE", "")
 
 
+def test_fallback_ack_dates_itself_with_an_explicit_offset() -> None:
+    for message in (oru("C1"), b"junk"):
+        stamp = str(hl7.parse(fallback_ack(message, "AA").decode()).segment("MSH")(7))
+        assert stamp.endswith("+0000") and len(stamp) == 19
+
+
+def test_fallback_ack_refuses_an_unknown_code() -> None:
+    with pytest.raises(ValueError):
+        fallback_ack(oru("C1"), "OK")
+
+
 def test_fallback_ack_text_cannot_break_the_ack() -> None:
     ack = fallback_ack(oru("C1"), "AE", "bad|field^with~separators\\&\r\x0bMSH")
     assert ack.count(b"\r") == 2 and SB not in ack
