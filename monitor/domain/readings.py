@@ -151,7 +151,8 @@ def validate_values(values: Mapping[Vital, float]) -> list[FieldError]:
     if (sbp is None) != (dbp is None) and Vital.MAP not in values:
         missing = Vital.DBP if dbp is None else Vital.SBP
         errors.append(
-            FieldError(VITAL_SPECS[missing].label, "blood pressure needs both systolic and diastolic")
+            FieldError(VITAL_SPECS[missing].label,
+                       "blood pressure needs both systolic and diastolic")
         )
     return errors
 

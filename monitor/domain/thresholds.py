@@ -203,3 +203,21 @@ def profile_to_dict(profile: ThresholdProfile) -> dict[str, Any]:
             for r in profile.baseline_rules
         ],
     }
+
+
+def classify_values(
+    profile: ThresholdProfile,
+    values: Mapping[Vital, float],
+    baseline: Mapping[Vital, float] | None = None,
+) -> dict[Vital, Classification]:
+    """Classify every value of a reading."""
+    return {vital: classify(profile, vital, value, baseline) for vital, value in values.items()}
+
+
+def worst(classifications: Mapping[Vital, Classification]) -> Classification | None:
+    """The most severe classification (the first listed wins a tie), or None when empty."""
+    result: Classification | None = None
+    for item in classifications.values():
+        if result is None or item.severity > result.severity:
+            result = item
+    return result

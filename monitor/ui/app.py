@@ -1,0 +1,84 @@
+"""Build and wire the GUI: the one place that assembles store, controller and window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ..demo import load_demo
+from ..domain.sessions import Patient, Session
+from ..paths import APP_DIR_NAME
+from ..resources import default_profile
+from ..store import Store, StoreError
+from .main_window import MainWindow
+from .session_controller import SessionController
+
+
+@dataclass(frozen=True)
+class GuiOptions:
+    db_path: Path
+    patient_id: str | None = None
+    demo: bool = False
+    theme: str | None = None
+    quit_after_ms: int | None = None
+
+
+def get_application(argv: list[str]) -> QApplication:
+    """The running QApplication, or a new one (so tests can drive the app in-process)."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(argv)
+    app.setApplicationName(APP_DIR_NAME)
+    app.setOrganizationName(APP_DIR_NAME)
+    return app
+
+
+def build_window(store: Store, options: GuiOptions) -> MainWindow:
+    """A ready window on ``store``, with the session the options ask for open."""
+    controller = SessionController(store, default_profile())
+    settings = QSettings(APP_DIR_NAME, "monitor")
+    if options.theme:
+        settings.setValue("theme", options.theme)
+    window = MainWindow(controller, settings)
+    now = datetime.now(UTC)
+    session_id: int | None = None
+    if options.demo:
+        session_id = load_demo(store, now).id
+    elif options.patient_id:
+        session = store.active_session_for_patient(options.patient_id)
+        if session is None:
+            session = store.create_session(
+                Session(patient=Patient(options.patient_id)), by="")
+        session_id = session.id
+    if session_id is not None:
+        window.open_session(session_id)
+    return window
+
+
+def run_gui(options: GuiOptions, argv: list[str]) -> int:
+    """Open the window and run the event loop until it closes."""
+    app = get_application(argv)
+    try:
+        if options.demo and options.db_path.exists():
+            options.db_path.unlink()  # the demo database is rebuilt on every start
+        store = Store.open(options.db_path)
+    except StoreError as error:
+        QMessageBox.critical(None, "Infusion Recovery Monitor", str(error))
+        return 2
+    try:
+        window = build_window(store, options)
+        screen = app.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            window.resize(min(1500, area.width()), min(950, area.height()))
+        window.show()
+        if options.quit_after_ms is not None:
+            QTimer.singleShot(options.quit_after_ms, window.close)
+        return int(app.exec())
+    finally:
+        store.close()

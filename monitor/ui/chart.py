@@ -1,0 +1,300 @@
+"""The live vitals chart: four stacked plots on one wall-clock axis, with threshold bands.
+
+Plots and curves are created once and updated in place with ``setData`` (STYLE.md); a
+profile change only rebuilds the cheap band items."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from ..domain.readings import Reading
+from ..domain.thresholds import Severity, ThresholdProfile, classify
+from ..domain.vitals import VITAL_SPECS, Vital
+from .theme import LIGHT, Theme
+
+#: Above this many points per series, per-point symbols cost more than they tell.
+SYMBOL_LIMIT = 600
+MARGIN_BEFORE_S = 5 * 60
+MARGIN_AFTER_S = 15 * 60
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    vitals: tuple[Vital, ...]
+    y_range: tuple[float, float]  # shown at least; widened to fit the data
+    banded: Vital  # the vital whose threshold bands are shaded
+    lined: tuple[Vital, ...] = ()  # vitals whose limits are drawn as dashed lines
+    shade_low: bool = True  # False where another series lives in the low band (DBP)
+
+
+PANELS: tuple[Panel, ...] = (
+    # Diastolic values sit where systolic's low bands would be, so systolic's low limits
+    # are drawn as lines there instead of shading.
+    Panel("Blood pressure  mmHg", (Vital.SBP, Vital.DBP, Vital.MAP), (40, 200), Vital.SBP,
+          (Vital.DBP,), shade_low=False),
+    Panel("Heart rate  /min", (Vital.HR,), (30, 150), Vital.HR),
+    Panel("Respiratory rate  /min", (Vital.RR,), (0, 40), Vital.RR),
+    Panel("SpO2  %", (Vital.SPO2,), (84, 101), Vital.SPO2),
+)
+
+
+class VitalsChart(pg.GraphicsLayoutWidget):
+    """Stacked plots of every vital against time, threshold bands shaded, flagged points
+    marked (triangle for caution, cross for critical: shape as well as colour)."""
+
+    def __init__(self, theme: Theme = LIGHT, parent: object = None):
+        super().__init__(parent=parent)
+        self.setObjectName("vitalsChart")
+        self.setAccessibleName("vitalsChart")
+        self._theme = theme
+        self._profile: ThresholdProfile | None = None
+        self._baseline: Mapping[Vital, float] = {}
+        self._readings: list[Reading] = []
+        self._plots: list[pg.PlotItem] = []
+        self._curves: dict[Vital, pg.PlotDataItem] = {}
+        self._flags: dict[Vital, pg.ScatterPlotItem] = {}
+        self._bands: dict[int, list[pg.GraphicsObject]] = {}
+        self._markers: list[tuple[pg.InfiniteLine, ...]] = []
+        self._infusion: tuple[datetime | None, datetime | None] = (None, None)
+        self._build()
+        self.set_theme(theme)
+
+    # -- construction --------------------------------------------------------------------
+
+    def _build(self) -> None:
+        first: pg.PlotItem | None = None
+        for row, panel in enumerate(PANELS):
+            axis = pg.DateAxisItem(orientation="bottom")
+            plot = self.addPlot(row=row, col=0, axisItems={"bottom": axis})
+            plot.setTitle(panel.title, justify="left", size="11pt")
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=True, y=False)
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setClipToView(True)
+            plot.setDownsampling(mode="peak", auto=True)
+            plot.getAxis("left").setWidth(48)
+            plot.setYRange(*panel.y_range, padding=0.02)
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            if row < len(PANELS) - 1:
+                axis.setStyle(showValues=False)
+            for vital in panel.vitals:
+                curve = plot.plot(name=VITAL_SPECS[vital].abbreviation)
+                curve.setZValue(10)
+                self._curves[vital] = curve
+                flags = pg.ScatterPlotItem()
+                flags.setZValue(20)
+                plot.addItem(flags)
+                self._flags[vital] = flags
+            if len(panel.vitals) > 1:
+                legend = plot.addLegend(offset=(-10, 5))
+                for vital in panel.vitals:
+                    legend.addItem(self._curves[vital], VITAL_SPECS[vital].abbreviation)
+            self._plots.append(plot)
+
+    # -- public API ----------------------------------------------------------------------
+
+    def set_theme(self, theme: Theme) -> None:
+        """Recolour everything for ``theme``."""
+        self._theme = theme
+        self.setBackground(theme.surface)
+        for plot in self._plots:
+            for side in ("left", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setPen(pg.mkPen(theme.muted))
+                axis.setTextPen(pg.mkPen(theme.text))
+            plot.titleLabel.setText(plot.titleLabel.text, color=theme.text)
+        for vital, curve in self._curves.items():
+            colour = theme.series[vital]
+            width = 1 if vital is Vital.MAP else 2
+            style = Qt.PenStyle.DashLine if vital is Vital.MAP else Qt.PenStyle.SolidLine
+            curve.setPen(pg.mkPen(colour, width=width, style=style))
+            curve.setSymbolBrush(pg.mkBrush(colour))
+            curve.setSymbolPen(pg.mkPen(colour))
+        self._redraw_bands()
+        self._redraw_markers()
+        self._update_data()
+
+    def set_profile(self, profile: ThresholdProfile, baseline: Mapping[Vital, float]) -> None:
+        """Draw the bands of ``profile`` and re-classify every point against it."""
+        self._profile = profile
+        self._baseline = dict(baseline)
+        self._redraw_bands()
+        self._update_data()
+
+    def set_readings(self, readings: Sequence[Reading]) -> None:
+        """Show ``readings`` (only current ones are plotted; corrected and in-error are not)."""
+        self._readings = [r for r in readings if r.is_current]
+        self._update_data()
+
+    def set_infusion(self, started: datetime | None, ended: datetime | None) -> None:
+        """Mark the infusion start and end on the time axis."""
+        self._infusion = (started, ended)
+        self._redraw_markers()
+        self.fit_time_range()
+
+    def series(self, vital: Vital) -> tuple[np.ndarray, np.ndarray]:
+        """The (time, value) arrays plotted for ``vital``; NaN where not measured."""
+        x, y = self._curves[vital].getOriginalDataset()
+        if x is None:
+            return np.array([]), np.array([])
+        return np.asarray(x), np.asarray(y)
+
+    def flagged(self, vital: Vital) -> list[tuple[float, float]]:
+        """Points of ``vital`` drawn as out of range: (time, value)."""
+        data = self._flags[vital].data
+        return [(float(p["x"]), float(p["y"])) for p in data]
+
+    def band_limits(self, vital: Vital) -> list[tuple[float, float]]:
+        """The shaded bands currently drawn for ``vital`` (lower, upper)."""
+        for index, panel in enumerate(PANELS):
+            if panel.banded is vital:
+                return [tuple(item.getRegion()) for item in self._bands.get(index, [])
+                        if isinstance(item, pg.LinearRegionItem)]
+        return []
+
+    def fit_time_range(self) -> None:
+        """Show the whole session with a margin, and room ahead for the next readings."""
+        times = [r.taken_at.timestamp() for r in self._readings]
+        times += [t.timestamp() for t in self._infusion if t is not None]
+        if not times:
+            now = datetime.now().timestamp()
+            times = [now - 3600, now]
+        lo, hi = min(times) - MARGIN_BEFORE_S, max(times) + MARGIN_AFTER_S
+        self._plots[0].setXRange(lo, hi, padding=0)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _update_data(self) -> None:
+        if not self._curves:
+            return
+        times = np.array([r.taken_at.timestamp() for r in self._readings], dtype=np.float64)
+        symbol = "o" if len(times) <= SYMBOL_LIMIT else None
+        for panel_index, panel in enumerate(PANELS):
+            low, high = panel.y_range
+            for vital in panel.vitals:
+                values = np.array(
+                    [r.values.get(vital, np.nan) for r in self._readings], dtype=np.float64
+                )
+                if np.isfinite(values).any():
+                    self._curves[vital].setData(times, values, symbol=symbol, symbolSize=7,
+                                                connect="finite")
+                else:
+                    self._curves[vital].setData([], [])
+                spots = self._flag_spots(vital, times, values)
+                if spots:
+                    self._flags[vital].setData(spots)
+                else:
+                    self._flags[vital].clear()
+                finite = values[np.isfinite(values)]
+                if finite.size:
+                    low = min(low, float(finite.min()) - 5)
+                    high = max(high, float(finite.max()) + 5)
+            self._plots[panel_index].setYRange(low, high, padding=0.02)
+        self.fit_time_range()
+
+    def _flag_spots(self, vital: Vital, times: np.ndarray, values: np.ndarray) -> list[dict]:
+        if self._profile is None:
+            return []
+        spots = []
+        for t, v in zip(times, values, strict=True):
+            if not np.isfinite(v):
+                continue
+            severity = classify(self._profile, vital, float(v), self._baseline).severity
+            if severity is Severity.NORMAL:
+                continue
+            critical = severity is Severity.CRITICAL
+            colour = self._theme.severity[severity]
+            spots.append({
+                "pos": (t, v),
+                "symbol": "x" if critical else "t1",
+                "size": 16 if critical else 13,
+                "brush": pg.mkBrush(colour),
+                "pen": pg.mkPen(self._theme.text if critical else colour, width=1.5),
+            })
+        return spots
+
+    def _redraw_bands(self) -> None:
+        for index, items in self._bands.items():
+            for item in items:
+                self._plots[index].removeItem(item)
+        self._bands = {}
+        if self._profile is None:
+            return
+        for index, panel in enumerate(PANELS):
+            items: list[pg.GraphicsObject] = []
+            spec = VITAL_SPECS[panel.banded]
+            lim = self._profile.limits_for(panel.banded)
+            regions = [
+                (spec.plausible_min, lim.critical_low, self._theme.critical_band),
+                (lim.critical_low, lim.caution_low, self._theme.caution_band),
+                (lim.caution_high, lim.critical_high, self._theme.caution_band),
+                (lim.critical_high, spec.plausible_max, self._theme.critical_band),
+            ]
+            if lim.caution_high is not None and lim.critical_high is None:
+                regions[2] = (lim.caution_high, spec.plausible_max, self._theme.caution_band)
+            if lim.caution_low is not None and lim.critical_low is None:
+                regions[1] = (spec.plausible_min, lim.caution_low, self._theme.caution_band)
+            lines: list[tuple[Vital, float | None, bool]] = []
+            if not panel.shade_low:
+                regions = regions[2:]
+                lines += [(panel.banded, lim.critical_low, True),
+                          (panel.banded, lim.caution_low, False)]
+            for vital in panel.lined:
+                dl = self._profile.limits_for(vital)
+                lines += [(vital, dl.critical_low, True), (vital, dl.caution_low, False),
+                          (vital, dl.caution_high, False), (vital, dl.critical_high, True)]
+            for low, high, colour in regions:
+                if low is None or high is None or high <= low:
+                    continue
+                region = pg.LinearRegionItem(
+                    values=(low, high), orientation="horizontal", movable=False,
+                    brush=pg.mkBrush(QColor(*colour)), pen=pg.mkPen(None),
+                )
+                region.setZValue(-10)
+                items.append(region)
+            for vital, value, critical in lines:
+                if value is None:
+                    continue
+                line = pg.InfiniteLine(
+                    pos=value, angle=0, movable=False,
+                    pen=pg.mkPen(self._theme.series[vital], width=1,
+                                 style=Qt.PenStyle.DashLine if critical
+                                 else Qt.PenStyle.DotLine),
+                )
+                line.setZValue(-5)
+                items.append(line)
+            for item in items:
+                self._plots[index].addItem(item)
+            self._bands[index] = items
+
+    def _redraw_markers(self) -> None:
+        for index, lines in enumerate(self._markers):
+            for line in lines:
+                self._plots[index].removeItem(line)
+        self._markers = []
+        started, ended = self._infusion
+        for index, plot in enumerate(self._plots):
+            lines = []
+            for moment, label in ((started, "infusion start"), (ended, "infusion end")):
+                if moment is None:
+                    continue
+                line = pg.InfiniteLine(
+                    pos=moment.timestamp(), angle=90, movable=False,
+                    pen=pg.mkPen(self._theme.muted, width=1, style=Qt.PenStyle.DashLine),
+                    label=label if index == 0 else None,
+                    labelOpts={"position": 0.95, "color": self._theme.muted},
+                )
+                plot.addItem(line)
+                lines.append(line)
+            self._markers.append(tuple(lines))

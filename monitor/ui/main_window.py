@@ -1,0 +1,253 @@
+"""The main window only assembles the widgets and routes menu actions; state lives in the
+SessionController, rules in the domain, data in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import __version__
+from ..domain.readings import Reading
+from ..domain.sessions import Session
+from ..domain.thresholds import classify_values
+from ..store import StoreError
+from .alert_banner import AlertBanner
+from .chart import VitalsChart
+from .entry_panel import EntryPanel
+from .header import SessionHeader
+from .reading_dialogs import CorrectReadingDialog, MarkInErrorDialog
+from .readings_model import ReadingsTableModel
+from .readings_table import ReadingsTable
+from .session_controller import SessionController
+from .session_dialog import SessionDialog
+from .session_picker import SessionPicker
+from .theme import THEMES, Theme, ThemeName, apply_palette
+from .tiles import LatestValuesPanel
+
+HEADER_REFRESH_MS = 15_000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: SessionController, settings: QSettings,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.settings = settings
+        self.setWindowTitle("Infusion Recovery Monitor")
+        self.theme: Theme = THEMES[ThemeName(str(settings.value("theme", "light")))]
+
+        self.header = SessionHeader()
+        self.banner = AlertBanner(self.theme)
+        self.chart = VitalsChart(self.theme)
+        self.tiles = LatestValuesPanel(self.theme)
+        self.entry = EntryPanel(controller)
+        self.table_model = ReadingsTableModel(controller.profile, self.theme)
+        self.table = ReadingsTable(self.table_model)
+        self.picker = SessionPicker()
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.tiles)
+        right_layout.addWidget(self.entry)
+        right_layout.addStretch(1)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.chart)
+        top.addWidget(right)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 1)
+        vertical = QSplitter(Qt.Orientation.Vertical)
+        vertical.addWidget(top)
+        vertical.addWidget(self.table)
+        vertical.setStretchFactor(0, 3)
+        vertical.setStretchFactor(1, 1)
+        self.table.setMinimumHeight(170)
+        session_page = QWidget()
+        page_layout = QVBoxLayout(session_page)
+        page_layout.setContentsMargins(6, 6, 6, 6)
+        page_layout.addWidget(self.header)
+        page_layout.addWidget(self.banner)
+        page_layout.addWidget(vertical, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.picker)
+        self.stack.addWidget(session_page)
+        self.session_page = session_page
+        self.setCentralWidget(self.stack)
+
+        self._build_menus()
+        controller.sessionChanged.connect(self._show_session)
+        controller.readingsChanged.connect(self._show_readings)
+        self.picker.newRequested.connect(self.new_session)
+        self.picker.resumeRequested.connect(self.open_session)
+        self.table.correctRequested.connect(self.correct_reading)
+        self.table.markInErrorRequested.connect(self.mark_in_error)
+        self._header_timer = QTimer(self)
+        self._header_timer.timeout.connect(self._refresh_header)
+        self._header_timer.start(HEADER_REFRESH_MS)
+        self.show_picker()
+        self.apply_theme(self.theme.name)
+
+    # -- menus ---------------------------------------------------------------------------
+
+    def _action(self, menu_name: str, text: str, slot: Callable[[], object],
+                shortcut: QKeySequence | str | None = None, name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(lambda _checked=False: slot())
+        self._menus[menu_name].addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self._menus = {name: bar.addMenu(name) for name in ("&File", "&Session", "&View",
+                                                             "&Help")}
+        self._action("&File", "&New session…", self.new_session, QKeySequence.StandardKey.New,
+                     "newSessionAction")
+        self._action("&File", "&Resume session…", self.show_picker, "Ctrl+O",
+                     "resumeSessionAction")
+        self._menus["&File"].addSeparator()
+        self._action("&File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.edit_action = self._action("&Session", "&Edit details…", self.edit_session,
+                                        "Ctrl+E", "editSessionAction")
+        self.infusion_end_action = self._action(
+            "&Session", "Record infusion &end now", self.record_infusion_end, None,
+            "infusionEndAction")
+        self._action("&Session", "&New reading", self.entry.focus_first, "Ctrl+R")
+        self._action("&View", "&Light theme", lambda: self.apply_theme(ThemeName.LIGHT), None,
+                     "lightThemeAction")
+        self._action("&View", "&Dark theme (night)", lambda: self.apply_theme(ThemeName.DARK),
+                     None, "darkThemeAction")
+        self._action("&View", "&Toggle theme", self.toggle_theme, "Ctrl+T")
+        self._action("&Help", "&About", self.show_about)
+
+    # -- sessions ------------------------------------------------------------------------
+
+    def show_picker(self) -> None:
+        try:
+            active = [s for s in self.controller.store.sessions(limit=200)
+                      if s.status.value == "active"]
+        except StoreError as error:
+            self.report(error)
+            active = []
+        self.picker.show_sessions(active)
+        self.stack.setCurrentWidget(self.picker)
+        self._set_session_actions(False)
+
+    def open_session(self, session_id: int) -> None:
+        try:
+            self.controller.open_session(session_id)
+        except StoreError as error:
+            self.report(error)
+            return
+        self.stack.setCurrentWidget(self.session_page)
+        self._set_session_actions(True)
+        self.entry.focus_first()
+
+    def new_session(self) -> None:
+        dialog = SessionDialog(lambda s, by, _reason: self.controller.start_session(s, by),
+                               parent=self)
+        if dialog.exec() and dialog.result_session is not None:
+            self.stack.setCurrentWidget(self.session_page)
+            self._set_session_actions(True)
+            self.entry.focus_first()
+
+    def edit_session(self) -> None:
+        if self.controller.session is None:
+            return
+        dialog = SessionDialog(self.controller.update_session, self.controller.session,
+                               parent=self)
+        dialog.exec()
+
+    def record_infusion_end(self) -> None:
+        session = self.controller.session
+        if session is None:
+            return
+        dialog = SessionDialog(self.controller.update_session, replace(
+            session, infusion=replace(session.infusion,
+                                      ended_at=self.controller.clock().astimezone())),
+            parent=self)
+        dialog.fields["reason"].setText("Infusion ended")
+        dialog.exec()
+
+    def _set_session_actions(self, enabled: bool) -> None:
+        self.edit_action.setEnabled(enabled)
+        self.infusion_end_action.setEnabled(enabled)
+
+    def correct_reading(self, reading: Reading) -> None:
+        CorrectReadingDialog(reading, self.controller.correct_reading, self).exec()
+
+    def mark_in_error(self, reading: Reading) -> None:
+        MarkInErrorDialog(reading, self.controller.mark_in_error, self).exec()
+
+    # -- views ---------------------------------------------------------------------------
+
+    def _show_session(self) -> None:
+        session: Session | None = self.controller.session
+        self._refresh_header()
+        if session is None:
+            return
+        self.chart.set_infusion(session.infusion.started_at, session.infusion.ended_at)
+        self.chart.set_profile(self.controller.profile, session.baseline)
+        self.table_model.set_profile(self.controller.profile, session.baseline)
+        self._show_readings()
+
+    def _show_readings(self) -> None:
+        readings = self.controller.readings
+        baseline = dict(self.controller.baseline)
+        self.chart.set_readings(readings)
+        self.tiles.show_latest(readings, self.controller.profile, baseline)
+        self.table_model.set_readings(readings)
+        current = self.controller.current_readings()
+        latest = current[-1] if current else None
+        self.banner.show_states(
+            list(classify_values(self.controller.profile, latest.values, baseline).values())
+            if latest else [])
+
+    def _refresh_header(self) -> None:
+        self.header.show_session(self.controller.session, self.controller.clock())
+
+    def apply_theme(self, name: ThemeName) -> None:
+        self.theme = THEMES[name]
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_palette(app, self.theme)
+        self.chart.set_theme(self.theme)
+        self.tiles.set_theme(self.theme)
+        self.banner.set_theme(self.theme)
+        self.table_model.set_theme(self.theme)
+        self.settings.setValue("theme", name.value)
+
+    def toggle_theme(self) -> None:
+        self.apply_theme(ThemeName.DARK if self.theme.name is ThemeName.LIGHT
+                         else ThemeName.LIGHT)
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, "About Infusion Recovery Monitor",
+            f"Infusion Recovery Monitor {__version__}\n\n"
+            f"Database: {self.controller.store.path}\n\n"
+            "Vital-signs charting for recovery after IV ketamine infusions.",
+        )
+
+    def report(self, error: Exception) -> None:
+        """The one place errors reach the user from the window."""
+        QMessageBox.warning(self, "Infusion Recovery Monitor", str(error))
+
+    def now(self) -> datetime:
+        return self.controller.clock()

@@ -1,0 +1,125 @@
+"""Correct a reading, or mark it entered in error: both need initials and a reason, and
+both keep the original in the record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.errors import FieldError, ValidationFailed
+from ..domain.readings import Reading, parse_value
+from ..domain.vitals import ENTERED_VITALS, VITAL_SPECS, Vital
+from ..store import StoreError
+from .formatting import fmt_datetime, fmt_value
+
+ERROR_REASONS = ("Wrong patient", "Typing error", "Artefact (movement, cuff)", "Duplicate entry")
+
+
+class _ReasonDialog(QDialog):
+    """Shared frame: a form, initials, a reason, an error line, OK/Cancel."""
+
+    def __init__(self, title: str, reading: Reading, parent: QWidget | None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.reading = reading
+        self.form = QFormLayout()
+        self.form.addRow("Reading", QLabel(f"{fmt_datetime(reading.taken_at)}  "
+                                           f"entered by {reading.entered_by or '—'}"))
+        self.initials = QLineEdit()
+        self.initials.setObjectName("reasonInitials")
+        self.reason = QComboBox()
+        self.reason.setEditable(True)
+        self.reason.setObjectName("reasonInput")
+        self.errors = QLabel("")
+        self.errors.setObjectName("reasonDialogErrors")
+        self.errors.setWordWrap(True)
+        self.errors.setStyleSheet("color: #d32f2f; font-weight: 600;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.try_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.errors)
+        layout.addWidget(buttons)
+
+    def _finish_form(self) -> None:
+        self.form.addRow("Reason", self.reason)
+        self.form.addRow("Your initials", self.initials)
+
+    def _run(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except ValidationFailed as failure:
+            self.errors.setText("\n".join(str(e) for e in failure.errors))
+            return
+        except StoreError as failure:
+            self.errors.setText(str(failure))
+            return
+        self.accept()
+
+    def try_accept(self) -> None:
+        raise NotImplementedError
+
+
+class CorrectReadingDialog(_ReasonDialog):
+    """New values for a reading; the original stays in the record, marked corrected."""
+
+    def __init__(self, reading: Reading,
+                 correct: Callable[[Reading, dict[Vital, float], str, str], Reading],
+                 parent: QWidget | None = None):
+        super().__init__("Correct reading", reading, parent)
+        self._correct = correct
+        self.inputs: dict[Vital, QLineEdit] = {}
+        for vital in ENTERED_VITALS:
+            edit = QLineEdit(fmt_value(reading.values.get(vital)))
+            edit.setObjectName(f"correct_{vital.value}")
+            self.inputs[vital] = edit
+            self.form.addRow(VITAL_SPECS[vital].label, edit)
+        self.reason.addItems(["Typing error", "Value re-read from monitor"])
+        self.reason.setCurrentText("")
+        self._finish_form()
+
+    def try_accept(self) -> None:
+        values: dict[Vital, float] = {}
+        errors: list[FieldError] = []
+        for vital, edit in self.inputs.items():
+            value, error = parse_value(vital, edit.text())
+            if error:
+                errors.append(error)
+            elif value is not None:
+                values[vital] = value
+        if errors:
+            self.errors.setText("\n".join(str(e) for e in errors))
+            return
+        self._run(lambda: self._correct(self.reading, values, self.initials.text(),
+                                        self.reason.currentText()))
+
+
+class MarkInErrorDialog(_ReasonDialog):
+    """Strike a reading out as entered in error (wrong patient, typo, artefact)."""
+
+    def __init__(self, reading: Reading, mark: Callable[[Reading, str, str], Reading],
+                 parent: QWidget | None = None):
+        super().__init__("Mark reading as entered in error", reading, parent)
+        self._mark = mark
+        values = "  ".join(f"{VITAL_SPECS[v].abbreviation} {fmt_value(x)}"
+                           for v, x in reading.values.items())
+        self.form.addRow("Values", QLabel(values))
+        self.reason.addItems(ERROR_REASONS)
+        self.reason.setCurrentText("")
+        self._finish_form()
+
+    def try_accept(self) -> None:
+        self._run(lambda: self._mark(self.reading, self.initials.text(),
+                                     self.reason.currentText()))

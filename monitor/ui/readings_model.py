@@ -1,0 +1,148 @@
+"""Table model of a session's readings, newest first, every row ever recorded included:
+corrected rows greyed, entries in error struck out, flagged values marked with symbols."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from ..domain.readings import Reading, ReadingStatus
+from ..domain.thresholds import Severity, ThresholdProfile, classify
+from ..domain.vitals import VITAL_SPECS, Vital
+from .formatting import SEVERITY_SYMBOL, fmt_datetime, fmt_value
+from .theme import LIGHT, Theme
+
+VITAL_COLUMNS: tuple[Vital, ...] = (
+    Vital.SBP, Vital.DBP, Vital.MAP, Vital.HR, Vital.RR, Vital.SPO2
+)
+HEADERS = ("Time", *(VITAL_SPECS[v].abbreviation for v in VITAL_COLUMNS), "Source", "By",
+           "Status", "Note")
+SOURCE_COL = 1 + len(VITAL_COLUMNS)
+STATUS_COL = SOURCE_COL + 2
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ReadingsTableModel(QAbstractTableModel):
+    """One row per stored reading."""
+
+    def __init__(self, profile: ThresholdProfile, theme: Theme = LIGHT, parent: Any = None):
+        super().__init__(parent)
+        self._rows: list[Reading] = []
+        self._profile = profile
+        self._baseline: Mapping[Vital, float] = {}
+        self._theme = theme
+
+    def set_readings(self, readings: Sequence[Reading]) -> None:
+        self.beginResetModel()
+        self._rows = list(reversed(readings))
+        self.endResetModel()
+
+    def set_profile(self, profile: ThresholdProfile, baseline: Mapping[Vital, float]) -> None:
+        self._profile, self._baseline = profile, dict(baseline)
+        self._changed_all()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._changed_all()
+
+    def _changed_all(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, len(HEADERS) - 1))
+
+    def reading(self, row: int) -> Reading:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        reading = self._rows[index.row()]
+        column = index.column()
+        vital = VITAL_COLUMNS[column - 1] if 1 <= column <= len(VITAL_COLUMNS) else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(reading, column, vital)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(reading, vital)
+        if role == Qt.ItemDataRole.FontRole:
+            if reading.status is ReadingStatus.VALID:
+                return None
+            font = QFont()
+            font.setStrikeOut(reading.status is ReadingStatus.ENTERED_IN_ERROR)
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if reading.status is not ReadingStatus.VALID:
+                return QBrush(QColor(self._theme.muted))
+            severity = self._severity(reading, vital)
+            if severity is not Severity.NORMAL:
+                return QBrush(QColor(self._theme.severity_text[severity]))
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole and reading.status is ReadingStatus.VALID:
+            severity = self._severity(reading, vital)
+            if severity is not Severity.NORMAL:
+                return QBrush(QColor(self._theme.severity[severity]))
+        if role == Qt.ItemDataRole.TextAlignmentRole and vital is not None:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _severity(self, reading: Reading, vital: Vital | None) -> Severity:
+        if vital is None or vital not in reading.values:
+            return Severity.NORMAL
+        return classify(self._profile, vital, reading.values[vital], self._baseline).severity
+
+    def _display(self, reading: Reading, column: int, vital: Vital | None) -> str:
+        if column == 0:
+            return fmt_datetime(reading.taken_at)
+        if vital is not None:
+            value = reading.values.get(vital)
+            if value is None:
+                return ""
+            marker = SEVERITY_SYMBOL[self._severity(reading, vital)]
+            derived = " (calc)" if vital is Vital.MAP and reading.map_derived else ""
+            return f"{fmt_value(value)}{derived} {marker}".rstrip()
+        if column == SOURCE_COL:
+            detail = f": {reading.source_detail}" if reading.source_detail else ""
+            return f"{reading.source.value}{detail}"
+        if column == SOURCE_COL + 1:
+            return reading.entered_by
+        if column == STATUS_COL:
+            return self._status(reading)
+        return reading.note
+
+    @staticmethod
+    def _status(reading: Reading) -> str:
+        if reading.status is ReadingStatus.ENTERED_IN_ERROR:
+            return f"ENTERED IN ERROR by {reading.status_by}: {reading.status_reason}"
+        if reading.status is ReadingStatus.CORRECTED:
+            return f"corrected by {reading.status_by}: {reading.status_reason}"
+        if reading.supersedes is not None:
+            return f"correction: {reading.correction_reason}"
+        return "valid"
+
+    def _tooltip(self, reading: Reading, vital: Vital | None) -> str | None:
+        if vital is not None and vital in reading.values:
+            result = classify(self._profile, vital, reading.values[vital], self._baseline)
+            text = result.message
+            if result.severity is not Severity.NORMAL:
+                text += f" ({result.severity.word})"
+            if vital is Vital.MAP and reading.map_derived:
+                text += " — derived from SBP and DBP"
+            return text
+        recorded = fmt_datetime(reading.recorded_at)
+        return f"Recorded {recorded} by {reading.entered_by or '—'}"

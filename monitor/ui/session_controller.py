@@ -1,0 +1,135 @@
+"""The open session as the UI sees it: a thin Qt adapter over the store and the domain.
+
+Widgets call these methods with what the user asked for; the domain validates, the store
+commits, and only then are the change signals emitted, so nothing is shown as saved
+before it is on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Signal
+
+from ..domain.errors import FieldError, ValidationFailed
+from ..domain.readings import Reading, corrected, validate_reading
+from ..domain.sessions import Session, validate_session
+from ..domain.thresholds import ThresholdProfile
+from ..domain.vitals import Vital
+from ..store import Store
+
+REASON_MISSING = FieldError("Reason", "say why")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SessionController(QObject):
+    """Holds the open session and its readings; emits when either changes."""
+
+    sessionChanged = Signal()
+    readingsChanged = Signal()
+    readingSaved = Signal(object)  # the committed Reading
+
+    def __init__(self, store: Store, profile: ThresholdProfile,
+                 clock: Callable[[], datetime] = utc_now, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.profile = profile
+        self.clock = clock
+        self.session: Session | None = None
+        self.readings: list[Reading] = []
+
+    # -- sessions ------------------------------------------------------------------------
+
+    def open_session(self, session_id: int) -> Session:
+        """Make ``session_id`` the open session and load its readings."""
+        self.session = self.store.get_session(session_id)
+        self.readings = self.store.readings(session_id)
+        self.sessionChanged.emit()
+        self.readingsChanged.emit()
+        return self.session
+
+    def start_session(self, session: Session, by: str) -> Session:
+        """Validate and store a new session, then open it."""
+        errors = validate_session(session, self.clock())
+        if errors:
+            raise ValidationFailed(errors)
+        created = self.store.create_session(session, by)
+        assert created.id is not None
+        return self.open_session(created.id)
+
+    def update_session(self, session: Session, by: str, reason: str = "") -> Session:
+        """Change the open session's details (recorded in the audit trail)."""
+        errors = validate_session(session, self.clock())
+        if errors:
+            raise ValidationFailed(errors)
+        self.session = self.store.update_session(session, by, reason)
+        self.sessionChanged.emit()
+        return self.session
+
+    @property
+    def baseline(self) -> Mapping[Vital, float]:
+        return self.session.baseline if self.session else {}
+
+    # -- readings ------------------------------------------------------------------------
+
+    def _require_session(self) -> Session:
+        if self.session is None or self.session.id is None:
+            raise RuntimeError("no session is open")
+        return self.session
+
+    def save_reading(self, reading: Reading) -> Reading:
+        """Validate and commit ``reading``; returns it as stored. Raises ValidationFailed or
+        a StoreError; in either case nothing is shown as saved."""
+        session = self._require_session()
+        errors = validate_reading(reading, self.clock())
+        if errors:
+            raise ValidationFailed(errors)
+        saved = self.store.add_reading(session.id or 0, reading)
+        self.readings = self.store.readings(session.id or 0)
+        self.readingsChanged.emit()
+        self.readingSaved.emit(saved)
+        return saved
+
+    def correct_reading(self, original: Reading, values: Mapping[Vital, float], by: str,
+                        reason: str) -> Reading:
+        """Record a correction of ``original``; the original stays, marked corrected."""
+        session = self._require_session()
+        by = by.strip().upper()
+        replacement = corrected(original, values, by, reason)
+        errors = validate_reading(replacement, self.clock())
+        if not reason.strip():
+            errors.append(REASON_MISSING)
+        if errors:
+            raise ValidationFailed(errors)
+        saved = self.store.correct_reading(original.id or 0, replacement, by, reason)
+        self.readings = self.store.readings(session.id or 0)
+        self.readingsChanged.emit()
+        return saved
+
+    def mark_in_error(self, original: Reading, by: str, reason: str) -> Reading:
+        """Mark ``original`` as entered in error, with who and why."""
+        session = self._require_session()
+        errors = []
+        if not by.strip():
+            errors.append(FieldError("Initials", "enter your initials"))
+        if not reason.strip():
+            errors.append(REASON_MISSING)
+        if errors:
+            raise ValidationFailed(errors)
+        marked = self.store.mark_entered_in_error(original.id or 0, by.strip().upper(), reason)
+        self.readings = self.store.readings(session.id or 0)
+        self.readingsChanged.emit()
+        return marked
+
+    def current_readings(self) -> list[Reading]:
+        return [r for r in self.readings if r.is_current]
+
+    def latest(self, vital: Vital) -> Reading | None:
+        """The newest current reading that has ``vital``."""
+        for reading in reversed(self.readings):
+            if reading.is_current and vital in reading.values:
+                return reading
+        return None
