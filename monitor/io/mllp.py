@@ -13,8 +13,9 @@ handler raises or returns something that is not an ACK, the listener answers AE 
 Threading: one accept thread, one thread per connection, and one handler thread. Every handler
 call runs on that single handler thread, one at a time, so the handler may keep a store it opens
 on first use (an SQLite connection belongs to the thread that opened it) and never needs a lock.
-``on_status_changed`` and ``on_message`` are called from connection threads: a Qt user must
-marshal them to the GUI thread (emit a signal; a queued connection does the rest).
+``on_status_changed`` and ``on_message`` are called from listener threads (often, up to once
+per message): a Qt user must marshal them to the GUI thread (emit a signal; a queued connection
+does the rest), and they must not call :meth:`MllpListener.stop`.
 
 Privacy: messages carry names and identifiers, so nothing here logs message contents. Logs name
 the peer address, the control id (MSH-10), the size and the error class, nothing more.
@@ -379,7 +380,8 @@ class _Connection:
 
 
 class MllpListener:
-    """Accepts MLLP connections and answers every message through ``handler``.
+    """Accepts MLLP connections and answers every message through ``handler``, which runs on
+    one dedicated thread, one message at a time (see the module docstring for the contract).
 
     Binds to loopback unless ``host`` says otherwise; ``port=0`` picks a free port (see
     :attr:`address`). ``allow_peers`` lists the addresses or networks that may connect (None:
@@ -454,6 +456,7 @@ class MllpListener:
             self._server.shutdown(socket.SHUT_RDWR)  # wakes accept() at once where supported
         if self._accept_thread is not None:
             self._accept_thread.join(timeout)
+        self._server.close()  # new peers are refused from here on
         with self._lock:
             connections = list(self._connections.values())
         for conn in connections:
@@ -461,10 +464,10 @@ class MllpListener:
             # handler that is finishing send its ACK.
             with contextlib.suppress(OSError):
                 conn.sock.shutdown(socket.SHUT_RD)
+        deadline = time.monotonic() + timeout
         for conn in connections:
             if conn.thread is not None:
-                conn.thread.join(timeout)
-        self._server.close()
+                conn.thread.join(max(0.0, deadline - time.monotonic()))
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         stuck = [c.peer for c in connections if c.thread is not None and c.thread.is_alive()]
@@ -576,7 +579,6 @@ class MllpListener:
                         reason = "idle timeout"
                         break
                     continue
-                last_data = time.monotonic()
                 if not data:
                     if not self._stopping.is_set():
                         for error in decoder.finish():
@@ -589,6 +591,7 @@ class MllpListener:
                         self._handle(conn, item)
                     else:
                         self._framing_error(conn, item)
+                last_data = time.monotonic()  # time spent in the handler is not idleness
             else:
                 reason = "listener stopped"
         except OSError as exc:

@@ -583,3 +583,44 @@ def test_failing_callbacks_do_not_stop_the_feed(
     listener = start_listener(on_status_changed=broken, on_message=broken)
     acks = send_messages(*listener.address, [oru("CB1"), oru("CB2")], TIMEOUT)
     assert [msa(a) for a in acks] == [("AA", "CB1"), ("AA", "CB2")]
+
+
+def refuses_connections(address: tuple[str, int]) -> bool:
+    try:
+        socket.create_connection(address, timeout=TIMEOUT).close()
+    except ConnectionError:
+        return True
+    return False
+
+
+def test_stop_lets_a_busy_handler_finish_and_its_ack_go_out() -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_commit(message: bytes, peer: PeerInfo) -> bytes:
+        entered.set()
+        release.wait(TIMEOUT)
+        return accept_all(message, peer)
+
+    listener = MllpListener(slow_commit, port=0)
+    listener.start()
+    with client_for(listener) as client:
+        client.send_raw(frame(oru("BUSY")))
+        assert entered.wait(TIMEOUT)
+        stopper = threading.Thread(target=listener.stop)
+        stopper.start()
+        wait_until(lambda: refuses_connections(listener.address))  # stop is under way
+        release.set()
+        assert msa(client.receive()) == ("AA", "BUSY")
+        stopper.join(TIMEOUT)
+        assert not stopper.is_alive()
+
+
+def test_listens_on_ipv6_loopback_when_asked(
+        start_listener: Callable[..., MllpListener]) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        listener = start_listener(host="::1", allow_peers=["::1"])
+    except OSError as exc:
+        pytest.skip(f"cannot bind ::1 here: {exc}")
+    assert msa(send_messages(*listener.address, [oru("V6")], TIMEOUT)[0]) == ("AA", "V6")
