@@ -42,6 +42,7 @@ from typing import Any
 
 from .errors import FieldError, ValidationFailed
 from .readings import Reading, Source
+from .schedule import DEFAULT_GRACE_MINUTES
 from .thresholds import Classification, Severity, ThresholdProfile, classify
 from .vitals import VITAL_SPECS, Vital
 
@@ -136,7 +137,7 @@ class AlertSettings:
     device_persistence_readings: int = 1
     device_persistence_seconds: float = 0.0
     #: A reading counts as overdue this long after it was due.
-    overdue_grace_minutes: float = 5.0
+    overdue_grace_minutes: float = DEFAULT_GRACE_MINUTES
     #: A live feed is silent after this long without a message (three missed one-minute
     #: reports from a typical monitor).
     feed_silent_seconds: float = 180.0
