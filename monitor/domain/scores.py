@@ -56,6 +56,10 @@ class ScoreItem(IntEnum):
         return self.name.replace("_", " ").lower()
 
 
+def _points(item: ScoreItem | None) -> int | None:
+    return None if item is None else int(item)
+
+
 # -- NEWS2 -----------------------------------------------------------------------------------
 
 INF = float("inf")
@@ -350,12 +354,12 @@ def aldrete(
 ) -> DischargeScore:
     """Modified Aldrete: discharge from recovery when the score is >= 9 of 10."""
     items = {
-        "activity": None if obs.activity is None else int(obs.activity),
-        "respiration": None if obs.respiration is None else int(obs.respiration),
+        "activity": _points(obs.activity),
+        "respiration": _points(obs.respiration),
         "circulation": aldrete_circulation(
             vitals.get(Vital.SBP), baseline.get(Vital.SBP), settings
         ),
-        "consciousness": None if obs.consciousness is None else int(obs.consciousness),
+        "consciousness": _points(obs.consciousness),
         "spo2": aldrete_spo2(vitals.get(Vital.SPO2), obs.on_oxygen),
     }
     return _discharge_score("Modified Aldrete", items, settings.pass_mark, obs.at)
@@ -424,12 +428,10 @@ def padss(
     """PADSS home-readiness: >= 9 of 10, and only with an escort."""
     items = {
         "vital signs": padss_vital_signs(vitals, baseline),
-        "activity": None if obs.activity is None else int(obs.activity),
-        "pain, nausea and vomiting": (
-            None if obs.pain_nausea_vomiting is None else int(obs.pain_nausea_vomiting)
-        ),
-        "bleeding": None if obs.bleeding is None else int(obs.bleeding),
-        "intake and output": None if obs.intake_output is None else int(obs.intake_output),
+        "activity": _points(obs.activity),
+        "pain, nausea and vomiting": _points(obs.pain_nausea_vomiting),
+        "bleeding": _points(obs.bleeding),
+        "intake and output": _points(obs.intake_output),
     }
     escort = [] if obs.escort_present else ["no escort"]
     return _discharge_score("PADSS", items, pass_mark, obs.at, escort)
