@@ -26,8 +26,8 @@ Reading (``iter_csv`` / ``parse_csv``):
 Writing (``write_canonical_csv``): columns ``time,sbp,dbp,map,hr,rr,spo2,source,entered_by,
 status,note``. ``time`` is ISO 8601 with offset. A MAP derived from SBP/DBP is left EMPTY (it
 was not measured; the parser derives the same value again and marks it derived), a measured MAP
-is written. Text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run
-them as formulas; the parser removes it. Write, parse, write again gives the same bytes.
+is written. Text cells starting with ``= + - @`` (or ``'``) get a leading ``'`` so spreadsheets
+do not run them as formulas; the parser removes it. Write, parse, write again gives the same bytes.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from .parsed import (
     RowError,
     imported_reading,
     localize,
+    not_text_problem,
     source_detail,
     to_display_unit,
     unit_factor,
@@ -230,16 +231,6 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
         yield pending
 
 
-def _encoding_problem(head: bytes) -> str | None:
-    """Why the start of a file is not UTF-8 text, or None."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return ("the file is UTF-16 text; save it as CSV UTF-8 (in Excel: "
-                "'CSV UTF-8 (Comma delimited)')")
-    if b"\x00" in head:
-        return "the file is binary (it contains NUL bytes), not CSV text"
-    return None
-
-
 class _TextLines:
     """Decodes raw lines one by one, remembering line numbers and the lines that were not
     UTF-8, so the row built from them can be reported instead of read with wrong letters."""
@@ -336,8 +327,8 @@ def _number(vital: Vital, text: str, unit: str,
 
 
 def _unformula(text: str) -> str:
-    """Undo the writer's guard against spreadsheet formulas."""
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+    """Undo the writer's guard against spreadsheet formulas (see ``_guard_formula``)."""
+    if text.startswith("'") and text[1:].startswith((*_FORMULA_START, "'")):
         return text[1:]
     return text
 
@@ -469,7 +460,8 @@ def iter_csv(
     opts = _Options(name, default_tz, start, zero_is_missing, source)
     raw = _raw_lines(stream)
     first = next(raw, b"")
-    problem = _encoding_problem(first[:4096])
+    problem = not_text_problem(first[:4096], CSV, "save it as CSV UTF-8 (in Excel: 'CSV UTF-8 "
+                               "(Comma delimited)')")
     if problem:
         yield RowError("line 1", problem)
         return
@@ -569,7 +561,9 @@ def _format_number(value: float) -> str:
 
 
 def _guard_formula(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    # A text that already starts with the quote gets one more, so reading back removes
+    # exactly one and "'=x" typed by a nurse survives the round trip.
+    return "'" + text if text.startswith((*_FORMULA_START, "'")) else text
 
 
 def write_canonical_csv(readings: Iterable[Reading], stream: TextIO) -> int:

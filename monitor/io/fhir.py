@@ -53,6 +53,7 @@ from .parsed import (
     RowError,
     imported_reading,
     localize,
+    not_text_problem,
     source_detail,
     to_display_unit,
 )
@@ -384,9 +385,9 @@ def parse_fhir(
     ``date_only_as_midnight`` accepts date-only times as 00:00 (default: reported)."""
     raw = bytes(data if isinstance(data, bytes | bytearray) else data.read())
     result = ParseResult(format=FHIR)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
-        result.errors.append(RowError("file", "the file is UTF-16 or binary; FHIR JSON must be "
-                                      "UTF-8"))
+    problem = not_text_problem(raw[:4096], FHIR, "FHIR JSON must be UTF-8")
+    if problem:
+        result.errors.append(RowError("file", problem))
         return result
     try:
         text = raw.decode("utf-8-sig")

@@ -51,6 +51,7 @@ from .parsed import (
     RowError,
     imported_reading,
     localize,
+    not_text_problem,
     source_detail,
     to_display_unit,
 )
@@ -76,10 +77,9 @@ _MSA3_MAX = 80  # MSA-3 is 80 characters in HL7 2.x
 
 def _decode(data: bytes) -> tuple[str | None, str | None]:
     """(text, warning) or (None, reason it is not HL7 text)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, "the file is UTF-16 text; HL7 v2 files must be ASCII/UTF-8 or 8859/1"
-    if b"\x00" in data:
-        return None, "the file is binary (it contains NUL bytes), not HL7 v2 text"
+    problem = not_text_problem(data, HL7, "HL7 v2 must be ASCII, UTF-8 or 8859/1")
+    if problem:
+        return None, problem
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

@@ -108,6 +108,19 @@ def imported_reading(
     return replace(reading, status=status, extra=keyed)
 
 
+def not_text_problem(head: bytes, fmt: str, advice: str) -> str | None:
+    """Why the start of a file is not text the ``fmt`` parser can read, or None.
+
+    UTF-16 (what 'Unicode text' in Excel and Notepad writes) and binary files would otherwise
+    decode to nonsense; ``advice`` tells the user how to save the file instead."""
+    label = FORMAT_LABELS.get(fmt, fmt)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f"the file is UTF-16 text; {advice}"
+    if b"\x00" in head:
+        return f"the file is binary (it contains NUL bytes), not {label} text"
+    return None
+
+
 def localize(moment: datetime, default_tz: tzinfo | None) -> datetime:
     """Give a naive time a zone: ``default_tz``, or the computer's local zone when None.
 

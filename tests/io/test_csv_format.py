@@ -97,6 +97,13 @@ def test_derived_map_is_written_empty_and_measured_map_is_written():
     assert lines[2].split(",")[1:4] == ["131.5", "79", "95"]
 
 
+@pytest.mark.parametrize("note", ["=1+1", "'=x", "'", "''", "'hello", "@SUM(A1)", "+49 170"])
+def test_quote_guard_round_trips_every_note(note):
+    reading = new_reading(datetime(2024, 5, 1, 10, tzinfo=UTC), {Vital.HR: 70}, note=note)
+    text = _write([reading])
+    assert parse(text).readings[0].reading.note == note
+
+
 def test_formula_like_text_is_guarded_and_read_back_unguarded():
     text = _write(_canonical_readings())
     assert ",'=1+1" in text and ",'-typo fixed" in text
