@@ -55,6 +55,10 @@ class Reading:
     status_at: datetime | None = None
     late: bool = False  # charted long after it was taken
     extra: Mapping[str, str] = field(default_factory=dict)
+    # NEWS2 needs these beside the vitals; None means not assessed (never "normal").
+    consciousness: str | None = None  # ACVPU, see scores.Consciousness
+    on_oxygen: bool | None = None
+    temperature_c: float | None = None
 
     def value(self, vital: Vital) -> float | None:
         """The value of ``vital``, or None when not recorded."""
@@ -83,10 +87,16 @@ def new_reading(
     entered_by: str = "",
     note: str = "",
     source_detail: str = "",
+    consciousness: str | None = None,
+    on_oxygen: bool | None = None,
+    temperature_c: float | None = None,
 ) -> Reading:
     """Build a reading, deriving MAP when SBP and DBP are present but MAP is not."""
     full, derived = with_derived_map(values)
     return Reading(
+        consciousness=consciousness,
+        on_oxygen=on_oxygen,
+        temperature_c=temperature_c,
         taken_at=taken_at,
         values=full,
         source=source,

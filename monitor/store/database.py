@@ -25,6 +25,7 @@ from ..domain.readings import Reading, ReadingStatus, Source
 from ..domain.sessions import Infusion, Patient, Session, SessionStatus
 from ..domain.vitals import Vital
 from . import schema
+from .clinical import ClinicalRecords
 from .errors import DatabaseCorrupt, DatabaseTooNew, NotFound, StoreError, translated
 
 BUSY_TIMEOUT_S = 5.0
@@ -54,7 +55,7 @@ class AuditEntry:
     detail: Mapping[str, Any]
 
 
-class Store:
+class Store(ClinicalRecords):
     """All persistent data. Open with :meth:`open`; rows come back as domain objects."""
 
     def __init__(self, db: Database, path: str, read_only: bool):
@@ -378,6 +379,9 @@ def _reading_row(session_id: int, reading: Reading, now: datetime) -> dict[str, 
         "supersedes": reading.supersedes,
         "correction_reason": reading.correction_reason,
         "dedup_key": reading.extra.get("dedup_key") if reading.extra else None,
+        "consciousness": reading.consciousness,
+        "on_oxygen": None if reading.on_oxygen is None else int(reading.on_oxygen),
+        "temperature": reading.temperature_c,
     }
     for vital in Vital:
         row[vital.value] = reading.values.get(vital)
@@ -410,6 +414,9 @@ def _reading_from_row(row: Mapping[str, Any]) -> Reading:
         status_reason=reason,
         status_by=by,
         status_at=at,
+        consciousness=row.get("consciousness"),
+        on_oxygen=None if row.get("on_oxygen") is None else bool(row["on_oxygen"]),
+        temperature_c=row.get("temperature"),
     )
 
 

@@ -115,3 +115,147 @@ def m001_sessions_readings(db: Database) -> None:
 def schema_version() -> int:
     """The schema version this app writes: the number of migrations it knows."""
     return len(_names)
+
+
+@migration
+def m002_alerts_and_clinical_records(db: Database) -> None:
+    """Threshold profile history, alerts and acknowledgements, timeline entries, discharge
+    assessments, reading schedules, and the NEWS2 inputs on readings."""
+    db.execute(
+        """
+        CREATE TABLE threshold_profiles (
+            id INTEGER PRIMARY KEY,
+            scope TEXT NOT NULL CHECK (scope IN ('clinic', 'session')),
+            session_id INTEGER REFERENCES sessions (id),
+            profile TEXT NOT NULL,
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            CHECK ((scope = 'clinic') = (session_id IS NULL))
+        )"""
+    )
+    db.execute("CREATE INDEX threshold_profiles_scope ON threshold_profiles (scope, session_id)")
+    db.execute(
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            condition TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            vital TEXT,
+            priority INTEGER NOT NULL,
+            value REAL,
+            limit_value REAL,
+            message TEXT NOT NULL,
+            raised_at TEXT NOT NULL,
+            raised_ts REAL NOT NULL,
+            escalated_at TEXT,
+            acknowledged_by TEXT,
+            acknowledged_at TEXT,
+            resolved_at TEXT,
+            latched INTEGER NOT NULL DEFAULT 0,
+            withdrawn_at TEXT,
+            withdrawn_reason TEXT,
+            snapshot TEXT NOT NULL,
+            UNIQUE (session_id, condition, raised_at)
+        )"""
+    )
+    db.execute("CREATE INDEX alerts_session ON alerts (session_id, raised_ts)")
+    db.execute(
+        """CREATE TRIGGER alerts_no_delete BEFORE DELETE ON alerts
+           BEGIN SELECT RAISE(ABORT, 'alerts are append-only'); END"""
+    )
+    db.execute(
+        """
+        CREATE TABLE alert_acks (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            condition TEXT NOT NULL,
+            acked_by TEXT NOT NULL,
+            acked_at TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT '',
+            recorded_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX alert_acks_session ON alert_acks (session_id)")
+    db.execute(
+        """
+        CREATE TABLE alert_events (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            alert_row INTEGER REFERENCES alerts (id),
+            type TEXT NOT NULL,
+            at TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX alert_events_session ON alert_events (session_id)")
+    db.execute(
+        """
+        CREATE TABLE timeline_entries (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            at TEXT NOT NULL,
+            at_ts REAL NOT NULL,
+            entry TEXT NOT NULL,
+            entered_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX timeline_session ON timeline_entries (session_id, at_ts)")
+    db.execute(
+        """
+        CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            items TEXT NOT NULL,
+            total INTEGER,
+            meets INTEGER NOT NULL,
+            entered_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX assessments_session ON assessments (session_id)")
+    db.execute(
+        """
+        CREATE TABLE session_schedules (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            schedule TEXT NOT NULL,
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        )"""
+    )
+    for table in ("threshold_profiles", "alert_acks", "alert_events", "timeline_entries",
+                  "assessments", "session_schedules"):
+        _forbid_changes(db, table)
+    db.execute("ALTER TABLE readings ADD COLUMN consciousness TEXT")
+    db.execute("ALTER TABLE readings ADD COLUMN on_oxygen INTEGER")
+    db.execute("ALTER TABLE readings ADD COLUMN temperature REAL")
+
+
+@migration
+def m003_imports(db: Database) -> None:
+    """One row per import run (file, format, counts, who), linked from its readings."""
+    db.execute(
+        """
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER REFERENCES sessions (id),
+            file_name TEXT NOT NULL,
+            format TEXT NOT NULL,
+            sha256 TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            imported INTEGER NOT NULL,
+            duplicates INTEGER NOT NULL,
+            rejected INTEGER NOT NULL,
+            imported_by TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    _forbid_changes(db, "imports")
+    db.execute("ALTER TABLE readings ADD COLUMN import_id INTEGER REFERENCES imports (id)")

@@ -14,6 +14,7 @@ from ..domain.sessions import Patient, Session
 from ..paths import APP_DIR_NAME
 from ..resources import default_profile
 from ..store import Store, StoreError
+from .alert_controller import AlertController
 from .main_window import MainWindow
 from .session_controller import SessionController
 
@@ -40,11 +41,13 @@ def get_application(argv: list[str]) -> QApplication:
 
 def build_window(store: Store, options: GuiOptions) -> MainWindow:
     """A ready window on ``store``, with the session the options ask for open."""
-    controller = SessionController(store, default_profile())
+    profile = default_profile()
+    controller = SessionController(store, profile)
+    alerts = AlertController(controller, profile)
     settings = QSettings(APP_DIR_NAME, "monitor")
     if options.theme:
         settings.setValue("theme", options.theme)
-    window = MainWindow(controller, settings)
+    window = MainWindow(controller, alerts, settings)
     now = datetime.now(UTC)
     session_id: int | None = None
     if options.demo:

@@ -25,6 +25,7 @@ from ..domain.sessions import Session
 from ..domain.thresholds import classify_values
 from ..store import StoreError
 from .alert_banner import AlertBanner
+from .alert_controller import AlertController
 from .chart import VitalsChart
 from .entry_panel import EntryPanel
 from .header import SessionHeader
@@ -41,10 +42,11 @@ HEADER_REFRESH_MS = 15_000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, controller: SessionController, settings: QSettings,
-                 parent: QWidget | None = None):
+    def __init__(self, controller: SessionController, alerts: AlertController,
+                 settings: QSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
+        self.alerts = alerts
         self.settings = settings
         self.setWindowTitle("Infusion Recovery Monitor")
         self.theme: Theme = THEMES[ThemeName(str(settings.value("theme", "light")))]

@@ -31,6 +31,9 @@ class SessionController(QObject):
     sessionChanged = Signal()
     readingsChanged = Signal()
     readingSaved = Signal(object)  # the committed Reading
+    #: Readings changed other than by appending one (correction, in-error mark, import):
+    #: whatever was derived from them must be recomputed.
+    readingsAmended = Signal()
 
     def __init__(self, store: Store, profile: ThresholdProfile,
                  clock: Callable[[], datetime] = utc_now, parent: QObject | None = None):
@@ -96,7 +99,7 @@ class SessionController(QObject):
     def correct_reading(self, original: Reading, values: Mapping[Vital, float], by: str,
                         reason: str) -> Reading:
         """Record a correction of ``original``; the original stays, marked corrected."""
-        session = self._require_session()
+        self._require_session()
         by = by.strip().upper()
         replacement = corrected(original, values, by, reason)
         errors = validate_reading(replacement, self.clock())
@@ -105,13 +108,12 @@ class SessionController(QObject):
         if errors:
             raise ValidationFailed(errors)
         saved = self.store.correct_reading(original.id or 0, replacement, by, reason)
-        self.readings = self.store.readings(session.id or 0)
-        self.readingsChanged.emit()
+        self.reload()
         return saved
 
     def mark_in_error(self, original: Reading, by: str, reason: str) -> Reading:
         """Mark ``original`` as entered in error, with who and why."""
-        session = self._require_session()
+        self._require_session()
         errors = []
         if not by.strip():
             errors.append(FieldError("Initials", "enter your initials"))
@@ -120,9 +122,16 @@ class SessionController(QObject):
         if errors:
             raise ValidationFailed(errors)
         marked = self.store.mark_entered_in_error(original.id or 0, by.strip().upper(), reason)
+        self.reload()
+        return marked
+
+    def reload(self) -> None:
+        """Re-read the open session's readings (after an import, a correction, or a write
+        by another connection) and tell everything derived from them."""
+        session = self._require_session()
         self.readings = self.store.readings(session.id or 0)
         self.readingsChanged.emit()
-        return marked
+        self.readingsAmended.emit()
 
     def current_readings(self) -> list[Reading]:
         return [r for r in self.readings if r.is_current]

@@ -1,0 +1,280 @@
+"""Store methods for the alert workflow and the clinical timeline: threshold profile
+versions, alerts and acknowledgements, sedation scores and events, discharge assessments
+and reading schedules. Mixed into :class:`monitor.store.database.Store`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..domain.alerts import Acknowledgement, Alert, AlertEvent, AlertEventType, AlertSettings
+from ..domain.events import TimelineEntry, entry_from_dict
+from ..domain.profiles import (
+    ProfileScope,
+    ProfileVersion,
+    profile_changes,
+    version_from_json,
+    version_to_json,
+)
+from ..domain.schedule import ReadingSchedule, schedule_from_dict
+from ..domain.thresholds import ThresholdProfile
+
+if TYPE_CHECKING:
+    from .database import Store
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """An alert as recorded, with its database id and whether it was withdrawn (its reading
+    was later corrected or marked entered in error)."""
+
+    row_id: int
+    session_id: int
+    alert: Alert
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str = ""
+
+
+@dataclass(frozen=True)
+class StoredAssessment:
+    """A discharge-readiness assessment as charted."""
+
+    id: int
+    session_id: int
+    at: datetime
+    kind: str  # "aldrete" or "padss"
+    items: Mapping[str, Any]
+    total: int | None
+    meets: bool
+    entered_by: str
+
+
+class ClinicalRecords:
+    """Mixin: needs the Store core (``_write``, ``_query``, ``_audit``)."""
+
+    # -- threshold profiles ----------------------------------------------------------------
+
+    def _profile_rows(self: Store, where: str, params: list[Any]) -> list[ProfileVersion]:
+        rows = self._query(f"SELECT * FROM threshold_profiles WHERE {where} ORDER BY id", params)
+        result = []
+        for row in rows:
+            profile, settings = version_from_json(json.loads(row["profile"]))
+            result.append(ProfileVersion(
+                profile, settings, ProfileScope(row["scope"]), row["changed_by"],
+                datetime.fromisoformat(row["changed_at"]), row["reason"], row["session_id"]))
+        return result
+
+    def clinic_profile(self: Store) -> ProfileVersion | None:
+        """The clinic default as last saved, or None when never changed from the preset."""
+        rows = self._profile_rows("scope = 'clinic'", [])
+        return rows[-1] if rows else None
+
+    def session_profile(self: Store, session_id: int) -> ProfileVersion | None:
+        """The session's own override, or None when it follows the clinic default."""
+        rows = self._profile_rows("scope = 'session' AND session_id = ?", [session_id])
+        return rows[-1] if rows else None
+
+    def profile_versions(self: Store, session_id: int) -> list[ProfileVersion]:
+        """Every clinic and session version that could apply to ``session_id``, oldest first."""
+        return self._profile_rows(
+            "scope = 'clinic' OR (scope = 'session' AND session_id = ?)", [session_id])
+
+    def save_profile(self: Store, profile: ThresholdProfile, settings: AlertSettings, *,
+                     by: str, reason: str, session_id: int | None = None,
+                     previous: ThresholdProfile | None = None) -> ProfileVersion:
+        """Store a new version (clinic default when ``session_id`` is None). The audit trail
+        records each changed limit with its old and new value."""
+        scope = ProfileScope.CLINIC if session_id is None else ProfileScope.SESSION
+        at = _now()
+        with self._write() as db:
+            db.table("threshold_profiles").insert({
+                "scope": scope.value, "session_id": session_id,
+                "profile": json.dumps(version_to_json(profile, settings), sort_keys=True),
+                "changed_by": by, "changed_at": at, "reason": reason,
+            })
+            changes = profile_changes(previous, profile) if previous is not None else {}
+            self._audit(db, by, f"thresholds changed ({scope.value})", session_id,
+                        {"changes": changes, "reason": reason, "profile": profile.name})
+        return ProfileVersion(profile, settings, scope, by, datetime.fromisoformat(at), reason,
+                              session_id)
+
+    # -- alerts ----------------------------------------------------------------------------
+
+    def record_alert_events(self: Store, session_id: int, events: Iterable[AlertEvent]
+                            ) -> None:
+        """Record what the alert engine reported: each alert's latest state (keyed by its
+        condition and the moment it was raised) and an append-only event log."""
+        events = list(events)
+        if not events:
+            return
+        with self._write() as db:
+            for event in events:
+                row_id = _upsert_alert(db, session_id, event.alert)
+                db.table("alert_events").insert({
+                    "session_id": session_id, "alert_row": row_id,
+                    "type": event.type.value, "at": event.at.isoformat(),
+                    "detail": json.dumps(event.alert.to_dict(), sort_keys=True),
+                    "recorded_at": _now(),
+                })
+                if event.type is AlertEventType.ACKNOWLEDGED:
+                    a = event.alert
+                    db.table("alert_acks").insert({
+                        "session_id": session_id, "condition": a.condition,
+                        "acked_by": a.acknowledged_by or "",
+                        "acked_at": (a.acknowledged_at or event.at).isoformat(),
+                        "message": a.message, "recorded_at": _now(),
+                    })
+                    self._audit(db, a.acknowledged_by or "", "alert acknowledged", session_id,
+                                {"alert": a.message, "priority": a.priority.word})
+
+    def acknowledgements(self: Store, session_id: int) -> list[Acknowledgement]:
+        """Every acknowledgement given in a session, oldest first (for replays)."""
+        rows = self._query("SELECT * FROM alert_acks WHERE session_id = ? ORDER BY id",
+                           [session_id])
+        return [Acknowledgement(r["condition"], r["acked_by"],
+                                datetime.fromisoformat(r["acked_at"])) for r in rows]
+
+    def alert_history(self: Store, session_id: int) -> list[StoredAlert]:
+        """Every alert ever recorded for a session, in the order raised. Never shrinks."""
+        rows = self._query("SELECT * FROM alerts WHERE session_id = ? ORDER BY raised_ts, id",
+                           [session_id])
+        return [
+            StoredAlert(r["id"], r["session_id"], Alert.from_dict(json.loads(r["snapshot"])),
+                        datetime.fromisoformat(r["withdrawn_at"]) if r["withdrawn_at"]
+                        else None, r["withdrawn_reason"] or "")
+            for r in rows
+        ]
+
+    def sync_alerts(self: Store, session_id: int, alerts: Iterable[Alert], *,
+                    withdraw_reason: str = "reading corrected or entered in error") -> None:
+        """Make the recorded alerts match a replay: each alert's latest state is stored, and
+        recorded physiological alerts the replay no longer produces are marked withdrawn
+        (never deleted)."""
+        alerts = list(alerts)
+        with self._write() as db:
+            for alert in alerts:
+                _upsert_alert(db, session_id, alert)
+        self.withdraw_alerts_except(session_id, alerts, withdraw_reason)
+
+    def withdraw_alerts_except(self: Store, session_id: int, keep: Iterable[Alert],
+                               reason: str) -> int:
+        """Mark recorded physiological alerts that a replay no longer produces (their reading
+        was corrected or entered in error) as withdrawn. They stay in the history."""
+        kept = {(a.condition, a.raised_at.isoformat()) for a in keep}
+        stale = [r for r in self._query(
+            "SELECT id, condition, raised_at FROM alerts WHERE session_id = ? "
+            "AND kind = 'physiological' AND withdrawn_at IS NULL", [session_id])
+            if (r["condition"], r["raised_at"]) not in kept]
+        if stale:
+            with self._write() as db:
+                for row in stale:
+                    db.execute("UPDATE alerts SET withdrawn_at = ?, withdrawn_reason = ? "
+                               "WHERE id = ?", [_now(), reason, row["id"]])
+        return len(stale)
+
+    # -- timeline: sedation scores and clinical events ---------------------------------------
+
+    def add_timeline_entry(self: Store, session_id: int, entry: TimelineEntry) -> TimelineEntry:
+        """Commit a RASS/MOAA/S score or a clinical event."""
+        with self._write() as db:
+            self._require_session(db, session_id)
+            row_id = db.table("timeline_entries").insert({
+                "session_id": session_id, "at": entry.at.isoformat(),
+                "at_ts": entry.at.timestamp(),
+                "entry": json.dumps(entry.to_dict(), sort_keys=True),
+                "entered_by": entry.entered_by, "recorded_at": _now(),
+            }).last_pk
+        return self._timeline_rows("id = ?", [row_id])[0]
+
+    def timeline(self: Store, session_id: int) -> list[TimelineEntry]:
+        """A session's sedation scores and events in time order."""
+        return self._timeline_rows("session_id = ?", [session_id])
+
+    def _timeline_rows(self: Store, where: str, params: list[Any]) -> list[TimelineEntry]:
+        rows = self._query(
+            f"SELECT * FROM timeline_entries WHERE {where} ORDER BY at_ts, id", params)
+        result = []
+        for r in rows:
+            data = json.loads(r["entry"])
+            data.update(id=r["id"], session_id=r["session_id"])
+            result.append(entry_from_dict(data))
+        return result
+
+    # -- discharge assessments ---------------------------------------------------------------
+
+    def add_assessment(self: Store, session_id: int, *, kind: str, at: datetime,
+                       items: Mapping[str, Any], total: int | None, meets: bool,
+                       by: str) -> StoredAssessment:
+        """Commit a modified Aldrete or PADSS assessment."""
+        with self._write() as db:
+            self._require_session(db, session_id)
+            row_id = db.table("assessments").insert({
+                "session_id": session_id, "at": at.isoformat(), "kind": kind,
+                "items": json.dumps(dict(items), sort_keys=True, default=str),
+                "total": total, "meets": int(meets), "entered_by": by, "recorded_at": _now(),
+            }).last_pk
+            self._audit(db, by, f"{kind} assessment", session_id,
+                        {"total": total, "meets": meets})
+        return self.assessments(session_id, row_id=int(row_id))[0]
+
+    def assessments(self: Store, session_id: int, row_id: int | None = None
+                    ) -> list[StoredAssessment]:
+        sql, params = "SELECT * FROM assessments WHERE session_id = ?", [session_id]
+        if row_id is not None:
+            sql += " AND id = ?"
+            params.append(row_id)
+        return [
+            StoredAssessment(r["id"], r["session_id"], datetime.fromisoformat(r["at"]),
+                             r["kind"], json.loads(r["items"]), r["total"], bool(r["meets"]),
+                             r["entered_by"])
+            for r in self._query(sql + " ORDER BY at, id", params)
+        ]
+
+    # -- reading schedule --------------------------------------------------------------------
+
+    def set_schedule(self: Store, session_id: int, schedule: ReadingSchedule, by: str) -> None:
+        """Choose the reading schedule of a session (kept as a new version)."""
+        with self._write() as db:
+            self._require_session(db, session_id)
+            db.table("session_schedules").insert({
+                "session_id": session_id,
+                "schedule": json.dumps(schedule.to_dict(), sort_keys=True),
+                "changed_by": by, "changed_at": _now()})
+            self._audit(db, by, "schedule changed", session_id, {"schedule": schedule.name})
+
+    def schedule(self: Store, session_id: int) -> ReadingSchedule | None:
+        """The session's reading schedule, or None when it follows the default."""
+        rows = self._query("SELECT schedule FROM session_schedules WHERE session_id = ? "
+                           "ORDER BY id DESC LIMIT 1", [session_id])
+        return schedule_from_dict(json.loads(rows[0]["schedule"])) if rows else None
+
+
+def _upsert_alert(db: Any, session_id: int, alert: Alert) -> int:
+    row = {
+        "session_id": session_id, "condition": alert.condition, "kind": alert.kind.value,
+        "vital": alert.vital.value if alert.vital else None,
+        "priority": int(alert.priority), "value": alert.value, "limit_value": alert.limit,
+        "message": alert.message, "raised_at": alert.raised_at.isoformat(),
+        "raised_ts": alert.raised_at.timestamp(),
+        "escalated_at": alert.escalated_at.isoformat() if alert.escalated_at else None,
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at
+        else None,
+        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+        "latched": int(alert.latched),
+        "snapshot": json.dumps(alert.to_dict(), sort_keys=True),
+    }
+    existing = db.execute(
+        "SELECT id FROM alerts WHERE session_id = ? AND condition = ? AND raised_at = ?",
+        [session_id, alert.condition, row["raised_at"]]).fetchone()
+    if existing is None:
+        return int(db.table("alerts").insert(row).last_pk)
+    db.table("alerts").update(existing[0], row)
+    return int(existing[0])

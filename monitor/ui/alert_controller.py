@@ -1,0 +1,276 @@
+"""The alert workflow of the open session, as the UI sees it.
+
+Keeps an AlertEngine in step with the session's readings, acknowledgements and threshold
+profile versions, records every alert change in the store, and lets time pass (reminders,
+overdue readings, a silent feed) with a one-second tick. Widgets call its methods and listen
+to its signals; every rule lives in the domain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..domain.alert_timeline import effective_version, rebuild
+from ..domain.alerts import (
+    Alert,
+    AlertEngine,
+    AlertEvent,
+    AlertEventType,
+    AlertSettings,
+    validate_settings,
+)
+from ..domain.errors import FieldError, ValidationFailed
+from ..domain.events import (
+    ClinicalEvent,
+    SedationEntry,
+    TimelineEntry,
+    validate_clinical_event,
+    validate_sedation_entry,
+)
+from ..domain.profiles import ProfileScope, ProfileVersion
+from ..domain.readings import Reading
+from ..domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule
+from ..domain.thresholds import ThresholdProfile, validate_profile
+from ..store.clinical import StoredAlert
+from .session_controller import SessionController
+
+TICK_MS = 1000
+
+#: Event types that deserve a sound and may break through an audio pause.
+SOUNDING = (AlertEventType.RAISED, AlertEventType.ESCALATED, AlertEventType.REMINDED)
+
+
+class AlertController(QObject):
+    """Alerts, thresholds, schedule and timeline of the session the SessionController has
+    open."""
+
+    alertsChanged = Signal()  # the active set or the history changed
+    alertSounded = Signal(object)  # an Alert raised, escalated or reminding: sound it
+    profileChanged = Signal()
+    scheduleChanged = Signal()
+    timelineChanged = Signal()
+    ticked = Signal()  # once a second, for countdowns
+
+    def __init__(self, sessions: SessionController, shipped: ThresholdProfile,
+                 parent: QObject | None = None, *, tick_ms: int | None = TICK_MS):
+        super().__init__(parent)
+        self.sessions = sessions
+        self.store = sessions.store
+        self.shipped = ProfileVersion(shipped)
+        self.engine: AlertEngine | None = None
+        self.last_feed_message_at: datetime | None = None
+        self._versions: list[ProfileVersion] = []
+        self._schedule: ReadingSchedule = DEFAULT_SCHEDULE
+        sessions.sessionChanged.connect(self._session_changed)
+        sessions.readingSaved.connect(self._reading_saved)
+        sessions.readingsAmended.connect(self.rebuild)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.tick)
+        if tick_ms is not None:
+            self._timer.start(tick_ms)
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.sessions.clock
+
+    # -- session life ---------------------------------------------------------------------
+
+    def _session_id(self) -> int | None:
+        s = self.sessions.session
+        return s.id if s is not None else None
+
+    def _session_changed(self) -> None:
+        session_id = self._session_id()
+        if session_id is None:
+            self.engine = None
+            self.alertsChanged.emit()
+            return
+        self._versions = self.store.profile_versions(session_id)
+        self._apply_profile()
+        self._schedule = self.store.schedule(session_id) or DEFAULT_SCHEDULE
+        self.rebuild()
+        self.scheduleChanged.emit()
+        self.timelineChanged.emit()
+
+    def rebuild(self) -> None:
+        """Replay the whole session (after a correction, an in-error mark or an import) and
+        make the recorded alerts match."""
+        session_id = self._session_id()
+        if session_id is None:
+            return
+        self.engine = rebuild(self._versions, self.shipped, self.sessions.baseline,
+                              self.sessions.readings, self.store.acknowledgements(session_id),
+                              self.version().settings)
+        self.store.sync_alerts(session_id, self.engine.history())
+        self.tick()
+        self.alertsChanged.emit()
+
+    def _reading_saved(self, reading: Reading) -> None:
+        if self.engine is None:
+            return
+        newest = max((r.taken_at for r in self.sessions.current_readings()
+                      if r.id != reading.id), default=None)
+        if newest is not None and reading.taken_at < newest:
+            self.rebuild()  # late charting: the replay puts it in its place
+            return
+        self._record(self.engine.on_reading(reading))
+
+    def _record(self, events: list[AlertEvent]) -> None:
+        session_id = self._session_id()
+        if not events or session_id is None:
+            return
+        self.store.record_alert_events(session_id, events)
+        for event in events:
+            if event.type in SOUNDING:
+                self.alertSounded.emit(event.alert)
+        self.alertsChanged.emit()
+
+    # -- queries --------------------------------------------------------------------------
+
+    def active_alerts(self) -> list[Alert]:
+        """Unresolved alerts, highest priority first."""
+        return self.engine.active_alerts() if self.engine else []
+
+    def history(self) -> list[StoredAlert]:
+        """Every alert recorded for the session, as stored."""
+        session_id = self._session_id()
+        return self.store.alert_history(session_id) if session_id is not None else []
+
+    # -- actions --------------------------------------------------------------------------
+
+    def acknowledge(self, alert_id: int, by: str) -> None:
+        """Acknowledge one alert with the nurse's initials."""
+        if self.engine is None:
+            return
+        if not by.strip():
+            raise ValidationFailed([FieldError("Initials", "enter your initials to acknowledge")])
+        self._record(self.engine.acknowledge(alert_id, by, self.clock()))
+
+    def acknowledge_all(self, by: str) -> None:
+        """Acknowledge every active, unacknowledged alert (what the banner's button does)."""
+        for alert in self.active_alerts():
+            if alert.acknowledged_at is None:
+                self.acknowledge(alert.id, by)
+
+    def tick(self) -> None:
+        """Let time pass: reminders and technical alerts."""
+        if self.engine is not None:
+            self._record(self.engine.tick(self.clock(), next_due_at=self.next_due(),
+                                          last_feed_message_at=self.last_feed_message_at))
+        self.ticked.emit()
+
+    def feed_message_received(self, at: datetime) -> None:
+        """The live feed delivered something: the feed-silent alert starts counting again."""
+        self.last_feed_message_at = at
+
+    def feed_disconnected(self) -> None:
+        """No feed is expected any more (listener stopped)."""
+        self.last_feed_message_at = None
+
+    # -- thresholds -----------------------------------------------------------------------
+
+    def version(self) -> ProfileVersion:
+        """The profile version in force now."""
+        return effective_version(self._versions, self.shipped)
+
+    @property
+    def profile(self) -> ThresholdProfile:
+        return self.version().profile
+
+    @property
+    def settings(self) -> AlertSettings:
+        return self.version().settings
+
+    def _apply_profile(self) -> None:
+        self.sessions.profile = self.profile
+
+    def change_profile(self, profile: ThresholdProfile, settings: AlertSettings, *, by: str,
+                       reason: str, scope: ProfileScope) -> None:
+        """Save a new version of the clinic default or of this session's override. It
+        applies at once: bands redraw, readings re-classify, alerts re-evaluate."""
+        errors = validate_profile(profile) + validate_settings(settings)
+        if not by.strip():
+            errors.append(FieldError("Initials", "enter your initials"))
+        if not reason.strip():
+            errors.append(FieldError("Reason", "say why the thresholds change"))
+        session_id = self._session_id()
+        if scope is ProfileScope.SESSION and session_id is None:
+            errors.append(FieldError("Applies to", "no session is open"))
+        if errors:
+            raise ValidationFailed(errors)
+        previous = self.profile
+        self.store.save_profile(profile, settings, by=by.strip().upper(), reason=reason.strip(),
+                                session_id=session_id if scope is ProfileScope.SESSION
+                                else None, previous=previous)
+        if session_id is None:
+            self.profileChanged.emit()
+            return
+        self._versions = self.store.profile_versions(session_id)
+        self._apply_profile()
+        if self.engine is not None:
+            self._record(self.engine.set_profile(self.profile, self.clock()))
+        self.profileChanged.emit()
+        self.sessions.sessionChanged.emit()  # bands redraw, readings re-classify
+
+    # -- reading schedule -----------------------------------------------------------------
+
+    def schedule(self) -> ReadingSchedule:
+        return self._schedule
+
+    def set_schedule(self, schedule: ReadingSchedule, by: str) -> None:
+        session_id = self._session_id()
+        if session_id is None:
+            return
+        if not by.strip():
+            raise ValidationFailed([FieldError("Initials", "enter your initials")])
+        self.store.set_schedule(session_id, schedule, by.strip().upper())
+        self._schedule = schedule
+        self.tick()
+        self.scheduleChanged.emit()
+
+    def next_due(self) -> datetime | None:
+        """When the next reading is due (may be in the past: overdue), or None."""
+        session = self.sessions.session
+        if session is None or session.status.value != "active":
+            return None
+        current = self.sessions.current_readings()
+        last = max((r.taken_at for r in current), default=None)
+        return self._schedule.next_due(session.infusion.ended_at, last, self.clock(),
+                                       infusion_start=session.infusion.started_at)
+
+    def due_times(self, until: datetime) -> list[datetime]:
+        """Due times from the start of the session up to ``until``, for the chart."""
+        session = self.sessions.session
+        if session is None:
+            return []
+        start = session.infusion.started_at or session.started_at or self.clock()
+        end = session.infusion.ended_at
+        if end is not None and end > self.clock():
+            end = None
+        return self._schedule.due_times(end, start - timedelta(seconds=1), until,
+                                        infusion_start=session.infusion.started_at)
+
+    # -- timeline -------------------------------------------------------------------------
+
+    def timeline(self) -> list[TimelineEntry]:
+        session_id = self._session_id()
+        return self.store.timeline(session_id) if session_id is not None else []
+
+    def add_timeline_entry(self, entry: TimelineEntry) -> TimelineEntry:
+        """Validate and commit a sedation score or clinical event."""
+        session_id = self._session_id()
+        if session_id is None:
+            raise ValidationFailed([FieldError("Session", "no session is open")])
+        if isinstance(entry, SedationEntry):
+            errors = validate_sedation_entry(entry, self.clock())
+        elif isinstance(entry, ClinicalEvent):
+            errors = validate_clinical_event(entry, self.clock())
+        else:
+            raise TypeError(entry)
+        if errors:
+            raise ValidationFailed(errors)
+        saved = self.store.add_timeline_entry(session_id, entry)
+        self.timelineChanged.emit()
+        return saved
