@@ -143,6 +143,22 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._redraw_markers()
         self.fit_time_range()
 
+    @property
+    def plots(self) -> list[pg.PlotItem]:
+        """The stacked plots, top (blood pressure) to bottom (SpO2), for overlays."""
+        return list(self._plots)
+
+    def plot_for(self, vital: Vital) -> pg.PlotItem:
+        """The plot that shows ``vital``."""
+        for index, panel in enumerate(PANELS):
+            if vital in panel.vitals:
+                return self._plots[index]
+        raise KeyError(vital)
+
+    @property
+    def theme(self) -> Theme:
+        return self._theme
+
     def series(self, vital: Vital) -> tuple[np.ndarray, np.ndarray]:
         """The (time, value) arrays plotted for ``vital``; NaN where not measured."""
         x, y = self._curves[vital].getOriginalDataset()

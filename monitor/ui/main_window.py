@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QStackedWidget,
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.tiles)
         right_layout.addWidget(self.entry)
         right_layout.addStretch(1)
+        #: Features add their side widgets here (above the stretch), see add_side_widget.
+        self.side_layout = right_layout
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.chart)
         top.addWidget(right)
@@ -82,6 +85,8 @@ class MainWindow(QMainWindow):
         page_layout.setContentsMargins(6, 6, 6, 6)
         page_layout.addWidget(self.header)
         page_layout.addWidget(self.banner)
+        #: Features add full-width strips under the banner here, see add_strip.
+        self.strip_layout = page_layout
         page_layout.addWidget(vertical, 1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.picker)
@@ -114,6 +119,22 @@ class MainWindow(QMainWindow):
         action.triggered.connect(lambda _checked=False: slot())
         self._menus[menu_name].addAction(action)
         return action
+
+    def add_menu_action(self, menu: str, text: str, slot: Callable[[], object],
+                        shortcut: QKeySequence | str | None = None, name: str = "") -> QAction:
+        """Add an action to ``menu`` ("&File", "&Session", "&View", "&Help", or a new one)."""
+        if menu not in self._menus:
+            self._menus[menu] = self.menuBar().insertMenu(
+                self._menus["&Help"].menuAction(), QMenu(menu, self)).menu()
+        return self._action(menu, text, slot, shortcut, name)
+
+    def add_side_widget(self, widget: QWidget) -> None:
+        """Put a widget in the right-hand column, under the entry panel."""
+        self.side_layout.insertWidget(self.side_layout.count() - 1, widget)
+
+    def add_strip(self, widget: QWidget) -> None:
+        """Put a full-width widget under the alert banner."""
+        self.strip_layout.insertWidget(self.strip_layout.indexOf(self.banner) + 1, widget)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
