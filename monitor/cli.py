@@ -1,12 +1,15 @@
-"""Command line: ``python main.py [--db PATH] [--patient ID] [--demo]``."""
+"""Command line: ``python main.py [--db PATH] [--patient ID] [--demo]`` opens the app;
+``python main.py COMMAND ...`` runs a headless command (see monitor/commands)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .commands import COMMANDS
 from .paths import default_db_path, demo_db_path
 
 
@@ -16,7 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Infusion Recovery Monitor: chart vital signs during recovery from an "
                     "IV ketamine infusion.",
         epilog=f"Default database: {default_db_path()}  (--demo uses {demo_db_path()}, "
-               "rebuilt on every start).",
+               "rebuilt on every start). Commands: "
+               + ", ".join(f"main.py {name} --help" for name in COMMANDS) + ".",
     )
     parser.add_argument("--db", type=Path, metavar="PATH",
                         help="use this database file (created if missing)")
@@ -33,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in COMMANDS:
+        command = importlib.import_module(COMMANDS[args[0]])
+        return int(command.run(args[1:]))
     options = build_parser().parse_args(args)
     if options.demo and options.patient:
         build_parser().error("--demo and --patient cannot be used together")
