@@ -25,6 +25,7 @@ from ..domain.readings import Reading, ReadingStatus, Source
 from ..domain.sessions import Infusion, Patient, Session, SessionStatus
 from ..domain.vitals import Vital
 from . import schema
+from .browse import BrowseRecords
 from .clinical import ClinicalRecords
 from .errors import DatabaseCorrupt, DatabaseTooNew, NotFound, StoreError, translated
 
@@ -55,7 +56,7 @@ class AuditEntry:
     detail: Mapping[str, Any]
 
 
-class Store(ClinicalRecords):
+class Store(BrowseRecords, ClinicalRecords):
     """All persistent data. Open with :meth:`open`; rows come back as domain objects."""
 
     def __init__(self, db: Database, path: str, read_only: bool):
@@ -74,9 +75,16 @@ class Store(ClinicalRecords):
         damaged, too new, locked or not writable."""
         path_str = str(Path(path))
         if read_only:
-            uri = Path(path).resolve().as_uri() + "?mode=ro"
             if not Path(path).exists():
                 raise NotFound(f"There is no database at {path_str}.")
+            uri = Path(path).resolve().as_uri() + "?mode=ro"
+            in_use = any(Path(f"{path_str}{suffix}").exists() for suffix in ("-wal", "-shm"))
+            if not in_use:
+                # A closed copy (an archive, a colleague's file): immutable means SQLite
+                # creates no -wal/-shm beside it and takes no locks, so a read-only folder
+                # works and nothing on disk changes. A file some app has open is read
+                # normally, so its new writes stay visible.
+                uri += "&immutable=1"
         else:
             _create_private(Path(path))
             uri = Path(path).resolve().as_uri()
