@@ -8,4 +8,6 @@ COMMANDS: dict[str, str] = {
     "sessions": "monitor.commands.sessions",
     "listen": "monitor.commands.listen",
     "export": "monitor.commands.export",
+    "backup": "monitor.commands.backup",
+    "restore": "monitor.commands.restore",
 }
