@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timezone, tzinfo
 
 from .errors import FieldError
 
@@ -33,7 +33,11 @@ def parse_time_text(field: str, text: str, *, today: date, tz: tzinfo | None = N
         # astimezone() on a naive time applies the local offset of that date, so a time
         # typed across a daylight-saving change keeps its true instant.
         moment = moment.replace(tzinfo=tz) if tz is not None else moment.astimezone()
-    return moment, None
+    # Python compares and subtracts datetimes that share one tzinfo by wall clock, which
+    # is wrong across a DST change; a fixed offset per moment keeps every instant true.
+    offset = moment.utcoffset()
+    assert offset is not None
+    return moment.astimezone(timezone(offset)), None
 
 
 def parse_date_text(field: str, text: str) -> tuple[date | None, FieldError | None]:

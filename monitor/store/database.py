@@ -287,6 +287,19 @@ class Store(BrowseRecords, ClinicalRecords):
         )
         return [_reading_from_row(r) for r in rows]
 
+    def readings_after(self, session_id: int, after_id: int) -> list[Reading]:
+        """Readings of a session stored after reading ``after_id`` (cheap: by primary key)."""
+        rows = self._query(
+            _READINGS_SQL + " WHERE r.session_id = ? AND r.id > ? ORDER BY r.id",
+            [session_id, after_id])
+        return [_reading_from_row(r) for r in rows]
+
+    def mark_count(self, session_id: int) -> int:
+        """How many readings of a session are marked entered in error."""
+        return int(self._query(
+            "SELECT count(*) AS n FROM reading_marks m JOIN readings r ON r.id = m.reading_id "
+            "WHERE r.session_id = ?", [session_id])[0]["n"])
+
     def current_readings(self, session_id: int) -> list[Reading]:
         """The readings that count: neither corrected nor entered in error."""
         return [r for r in self.readings(session_id) if r.is_current]
