@@ -1,0 +1,385 @@
+"""The import service: a file of readings (CSV/TSV, HL7 v2, FHIR R4) into the right sessions.
+
+One pass streams the file through its parser (CSV row by row; HL7 and FHIR files are parsed
+whole, as they are small) and hands the readings to the store in batches:
+
+- :func:`preview_file` counts what an import would do (new, duplicate, invalid, with every
+  invalid row and its reason) and writes nothing.
+- :func:`import_file` commits in ONE transaction: all of it, or with ``skip_invalid`` the
+  valid rows only. A file with an invalid row saves nothing by default
+  (:class:`ImportRejected`); a cancel (:class:`ImportCancelled`) or any failure rolls back,
+  leaving the database exactly as before.
+
+What counts as invalid: every problem the parser reports (an unknown code included: a body
+weight Observation, an OBX code the app does not know), except notices about data the app
+deliberately leaves out (invasive arterial pressure, an extra spreadsheet column, an OBX the
+device marked 'cannot be obtained', a CSV row with a time but no values), which are listed
+but do not block the import, and rows repeating an earlier row of the same file, which count
+as duplicates.
+
+Memory stays bounded: readings are never collected, duplicates are found with indexed
+queries, and the list of problems is capped by the parsers (``MAX_ERRORS``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from monitor.domain.readings import Reading, Source
+from monitor.domain.sessions import Patient, Session, validate_session
+from monitor.store.database import Store
+from monitor.store.imports import ImportRun, ImportTarget, SessionImport
+
+from .csv_format import iter_csv
+from .detect import SNIFF_BYTES, detect_format
+from .fhir import parse_fhir
+from .hl7v2 import parse_hl7_file
+from .parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError, dedup_key
+
+#: Readings per bulk insert: large enough for executemany to pay, small enough that a cancel
+#: is noticed within a fraction of a second.
+BATCH_ROWS = 2000
+_CHUNK = 1024 * 1024
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes in the file)
+CancelCheck = Callable[[], bool]
+
+# Parts of parser messages that describe data the app does not chart (see module docstring).
+_NOTICE = re.compile(
+    r"invasive arterial pressure is not charted"
+    r"|is already read from column|is not a result to chart|the preferred code is given in"
+    r"|OBX-11 is [A-Z]+ \((?!unknown)|panel with only hasMember references"
+    r"|^no vital-sign values$"
+    r"|^(row |this )?(skipped|column ignored|column is ignored)$"
+)
+# An extra spreadsheet column is left out; an unknown code in HL7 or FHIR is a rejected row.
+_EXTRA_COLUMN = re.compile(r"^not a vital sign the monitor charts$")
+_REPEATS = re.compile(r"^repeats line \d+; row skipped$")
+
+
+class ImportCancelled(Exception):
+    """The user cancelled; nothing was saved."""
+
+
+class ImportRejected(Exception):
+    """The file has invalid rows and ``skip_invalid`` was not given; nothing was saved."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__(f"{report.file_name}: {report.rejected} invalid row"
+                         f"{'s' * (report.rejected != 1)}; nothing was imported")
+        self.report = report
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read a file and where its readings go.
+
+    ``target`` None sends each reading to its patient (HL7 PID-3, FHIR subject, CSV
+    patient_id column): that patient's active session, or a new one."""
+
+    target: ImportTarget | None = None
+    skip_invalid: bool = False
+    default_tz: tzinfo | None = None
+    start: datetime | None = None  # what a CSV elapsed-time column counts from
+    zero_is_missing: bool = False  # CSV: 0 means 'no value' (MIMIC numerics)
+    date_only_as_midnight: bool = False  # FHIR: a date without time is 00:00
+    by: str = ""  # who imports, recorded with the run
+
+
+@dataclass
+class ImportReport:
+    """What a preview found or an import did."""
+
+    path: Path
+    format: str = ""
+    sha256: str = ""
+    new: int = 0  # readings imported (or, in a preview, that would be)
+    duplicates: int = 0
+    rejected: int = 0  # invalid rows
+    readings: int = 0  # valid readings found in the file (saved or not)
+    invalid: list[RowError] = field(default_factory=list)  # every invalid row and why
+    notices: list[RowError] = field(default_factory=list)  # data not charted, not an error
+    patient_ids: set[str] = field(default_factory=set)
+    sessions: list[SessionImport] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+    @property
+    def format_label(self) -> str:
+        return FORMAT_LABELS.get(self.format, self.format or "unknown format")
+
+    @property
+    def clean(self) -> bool:
+        """Every row is importable or a duplicate."""
+        return self.rejected == 0
+
+    def summary(self) -> str:
+        """One line: ``vitals.csv (CSV): 12 imported, 3 duplicates, 1 rejected``."""
+        verb = "imported" if self.committed else "new"
+        return (f"{self.file_name} ({self.format_label}): {self.new} {verb}, "
+                f"{self.duplicates} duplicate{'s' * (self.duplicates != 1)}, "
+                f"{self.rejected} rejected")
+
+
+def is_notice(error: RowError) -> bool:
+    """True when ``error`` only says that data the app does not chart was left out."""
+    parts = [p.strip() for p in error.message.split("; ")]
+    column = ", column '" in error.location
+    return all(_NOTICE.search(p) or (column and _EXTRA_COLUMN.match(p)) for p in parts)
+
+
+def _row_key(error: RowError) -> str:
+    # Several cells of one CSV row are reported separately; they are one rejected row.
+    return error.location.split(", column ", 1)[0]
+
+
+class _HashingReader:
+    """A binary stream that hashes and counts what is read through it."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.done = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        self.done += len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(_CHUNK):
+            pass
+
+
+class _FileStream:
+    """Parses one file and sorts what the parser says into batches of routed readings,
+    invalid rows, notices and in-file duplicates, keeping the report up to date."""
+
+    def __init__(self, path: Path, options: ImportOptions, progress: Progress | None,
+                 cancel: CancelCheck | None):
+        self.path = path
+        self.options = options
+        self.progress = progress
+        self.cancel = cancel
+        self.report = ImportReport(path)
+        self.unrouted = 0
+        self._rejected_rows: set[str] = set()
+        self._patients_checked: dict[str, str | None] = {}
+        self._last_percent = -1
+
+    # -- the parser's output -------------------------------------------------------------
+
+    def batches(self, *, stop_at_invalid: bool) -> Iterator[list[tuple[ImportTarget, Reading]]]:
+        """Routed readings in batches. With ``stop_at_invalid`` no batch is given after the
+        first invalid row (nothing will be saved), but the file is still read to the end
+        so that every invalid row is reported."""
+        batch: list[tuple[ImportTarget, Reading]] = []
+        for item in self._items():
+            if isinstance(item, RowError):
+                self._error(item)
+                continue
+            target = self._route(item)
+            if target is None:
+                continue
+            self.report.readings += 1
+            batch.append((target, _with_original_source(item.reading)))
+            if len(batch) >= BATCH_ROWS:
+                self._check_cancel()
+                if not (stop_at_invalid and self.report.rejected):
+                    yield batch
+                batch = []
+        self._finish()
+        self._check_cancel()
+        if batch and not (stop_at_invalid and self.report.rejected):
+            yield batch
+
+    def _items(self) -> Iterator[ParsedReading | RowError]:
+        o = self.options
+        try:
+            handle = self.path.open("rb")
+        except OSError as e:
+            yield RowError("file", f"cannot read {self.path}: {e.strerror or e}")
+            return
+        with handle:
+            total = self._size(handle)
+            reader = _HashingReader(handle)
+            head = reader.read(SNIFF_BYTES)
+            fmt = self.report.format = detect_format(self.path.name, head)
+            if fmt == CSV:
+                handle.seek(0)
+                reader = _HashingReader(handle)
+                yield from iter_csv(cast(BinaryIO, reader), name=self.path.name,
+                                    default_tz=o.default_tz, start=o.start,
+                                    zero_is_missing=o.zero_is_missing, source=Source.IMPORT,
+                                    progress=lambda done: self._progress(done, total))
+                reader.drain()  # the parser may stop early; the checksum covers the file
+            else:
+                data = head + reader.read()
+                if fmt == HL7:
+                    result = parse_hl7_file(data, name=self.path.name, default_tz=o.default_tz)
+                else:
+                    result = parse_fhir(data, name=self.path.name, default_tz=o.default_tz,
+                                        date_only_as_midnight=o.date_only_as_midnight)
+                self._progress(total, total)
+                yield from result.errors
+                for number, parsed in enumerate(result.readings):
+                    if number % BATCH_ROWS == 0:
+                        self._check_cancel()
+                    yield parsed
+            self.report.sha256 = reader.digest.hexdigest()
+
+    @staticmethod
+    def _size(handle: BinaryIO) -> int:
+        try:
+            return os.fstat(handle.fileno()).st_size
+        except OSError:
+            return 0
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        percent = done * 100 // total if total else 100
+        if percent != self._last_percent:  # the CSV parser reports after every row
+            self._last_percent = percent
+            self.progress(done, total)
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise ImportCancelled(f"Import of {self.path.name} cancelled; nothing was saved.")
+
+    # -- sorting -------------------------------------------------------------------------
+
+    def _error(self, error: RowError) -> None:
+        if _REPEATS.match(error.message):
+            self.report.duplicates += 1
+        elif is_notice(error):
+            self.report.notices.append(error)
+        else:
+            self._reject(error)
+
+    def _reject(self, error: RowError) -> None:
+        self.report.invalid.append(error)
+        key = _row_key(error)
+        if key not in self._rejected_rows:
+            self._rejected_rows.add(key)
+            self.report.rejected += 1
+
+    def _route(self, parsed: ParsedReading) -> ImportTarget | None:
+        if parsed.patient_id:
+            self.report.patient_ids.add(parsed.patient_id)
+        if self.options.target is not None:
+            return self.options.target
+        if not parsed.patient_id:
+            self.unrouted += 1
+            return None
+        problem = self._patient_problem(parsed.patient_id)
+        if problem:
+            self._reject(RowError(parsed.location, problem))
+            return None
+        return ImportTarget(patient_id=parsed.patient_id)
+
+    def _patient_problem(self, patient_id: str) -> str | None:
+        if patient_id not in self._patients_checked:
+            errors = validate_session(Session(Patient(patient_id)), datetime.now(UTC))
+            self._patients_checked[patient_id] = (
+                f"patient id '{patient_id[:70]}' {errors[0].message}" if errors else None)
+        return self._patients_checked[patient_id]
+
+    def _finish(self) -> None:
+        if self.unrouted:
+            n = self.unrouted
+            self.report.invalid.append(RowError(
+                "file", f"{n} reading{'s' * (n != 1)} do{'es' * (n == 1)} not say which "
+                "patient they belong to: choose the session to import into"))
+            self.report.rejected += n
+
+
+def _with_original_source(reading: Reading) -> Reading:
+    """A canonical CSV names how each reading was taken (manual, device); keep that, so an
+    export imports losslessly. The source detail still names the file it came through."""
+    original = (reading.extra or {}).get("original_source", "")
+    if original in {s.value for s in Source} and original != reading.source.value:
+        return replace(reading, source=Source(original))
+    return reading
+
+
+def _found_nothing(report: ImportReport, readings_seen: int) -> None:
+    if readings_seen == 0 and report.duplicates == 0 and not report.invalid:
+        report.invalid.append(RowError("file", "no vital-sign readings found in the file"))
+        report.rejected += 1
+
+
+def preview_file(store: Store, path: str | Path, options: ImportOptions = ImportOptions(),
+                 progress: Progress | None = None,
+                 cancel: CancelCheck | None = None) -> ImportReport:
+    """What importing ``path`` would do, without writing anything. Raises
+    :class:`ImportCancelled` when ``cancel()`` turns true, or a StoreError (e.g. the chosen
+    session is closed)."""
+    stream = _FileStream(Path(path), options, progress, cancel)
+    counted = _Counted(stream.batches(stop_at_invalid=False))
+    totals = store.preview_import(counted, duplicate_key=dedup_key)
+    report = stream.report
+    report.sessions = totals.sessions
+    report.new = totals.imported
+    report.duplicates += totals.duplicates
+    _found_nothing(report, counted.readings)
+    return report
+
+
+def import_file(store: Store, path: str | Path, options: ImportOptions = ImportOptions(),
+                progress: Progress | None = None,
+                cancel: CancelCheck | None = None) -> ImportReport:
+    """Import ``path`` in one transaction and return what was done.
+
+    Raises :class:`ImportRejected` (nothing saved) when the file has invalid rows and
+    ``options.skip_invalid`` is false, :class:`ImportCancelled` (nothing saved) on cancel,
+    or a StoreError (nothing saved) when the database cannot take it."""
+    stream = _FileStream(Path(path), options, progress, cancel)
+    started = datetime.now(UTC)
+    counted = _Counted(stream.batches(stop_at_invalid=not options.skip_invalid))
+
+    def checked() -> Iterator[list[tuple[ImportTarget, Reading]]]:
+        yield from counted
+        # Only now is the whole file read: decide before COMMIT.
+        _found_nothing(stream.report, counted.readings)
+        if stream.report.rejected and not options.skip_invalid:
+            raise ImportRejected(stream.report)
+
+    def run() -> ImportRun:
+        r = stream.report
+        return ImportRun(file_name=r.file_name, format=r.format, sha256=r.sha256,
+                         by=options.by, rejected=r.rejected, started_at=started,
+                         detail={"notices": len(r.notices), "skip_invalid":
+                                 options.skip_invalid, "path": str(r.path)})
+
+    totals = store.commit_import(checked(), duplicate_key=dedup_key, run=run, by=options.by)
+    report = stream.report
+    report.sessions = totals.sessions
+    report.new = totals.imported
+    report.duplicates += totals.duplicates
+    report.committed = True
+    return report
+
+
+class _Counted:
+    """Passes batches through, counting the readings."""
+
+    def __init__(self, batches: Iterator[list[tuple[ImportTarget, Reading]]]):
+        self._batches = batches
+        self.readings = 0
+
+    def __iter__(self) -> Iterator[list[tuple[ImportTarget, Reading]]]:
+        for batch in self._batches:
+            self.readings += len(batch)
+            yield batch

@@ -1,0 +1,414 @@
+"""Store methods for imported and device readings: routing to a session, bulk commits that
+skip duplicates, the record of each import run, and session summaries for the command line.
+Mixed into :class:`monitor.store.database.Store`.
+
+Duplicates: a reading is a duplicate when its session already holds a reading with the same
+dedup key (the parsers key a reading by its instant and values), or a reading without a key
+(charted by hand) with the same instant and values. Duplicates are counted, never written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..domain.readings import Reading, ReadingStatus
+from ..domain.sessions import Patient, Session, SessionStatus
+from ..domain.vitals import Vital
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlite3 import Connection
+
+    from .database import Store
+
+#: The key two readings share when they record the same moment and values.
+DuplicateKey = Callable[[datetime, Mapping[Vital, float]], str]
+
+_INSERT_COLUMNS = (
+    "session_id", "taken_at", "taken_ts", "sbp", "dbp", "map", "hr", "rr", "spo2",
+    "map_derived", "source", "source_detail", "entered_by", "note", "recorded_at",
+    "supersedes", "correction_reason", "dedup_key", "consciousness", "on_oxygen",
+    "temperature", "import_id",
+)
+_INSERT_SQL = (f"INSERT INTO readings ({', '.join(_INSERT_COLUMNS)}) "
+               f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
+_VALUE_COLUMNS = ", ".join(v.value for v in Vital)
+
+
+class SessionClosed(StoreError):
+    """Readings cannot be added to a closed (locked) session."""
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """Where readings go: a session by id, or a patient's active session (started when the
+    patient has none)."""
+
+    session_id: int | None = None
+    patient_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.session_id is None) == (self.patient_id is None):
+            raise ValueError("give either a session id or a patient id")
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """What the ``imports`` table records about one run (one row per session it filled)."""
+
+    file_name: str
+    format: str
+    sha256: str = ""
+    by: str = ""
+    rejected: int = 0
+    started_at: datetime | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SessionImport:
+    """What one import did to one session."""
+
+    session_id: int | None
+    patient_id: str
+    created: bool = False  # the session was started for this import
+    imported: int = 0
+    duplicates: int = 0
+    import_id: int | None = None
+
+
+@dataclass
+class ImportTotals:
+    """What a commit (or a preview of it) did, per target session."""
+
+    sessions: list[SessionImport] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return sum(s.imported for s in self.sessions)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(s.duplicates for s in self.sessions)
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    """One line of ``main.py sessions``."""
+
+    id: int
+    patient_id: str
+    patient_name: str
+    started_at: datetime
+    status: str
+    readings: int
+    alerts: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "patient_id": self.patient_id, "name": self.patient_name,
+                "started_at": self.started_at.isoformat(), "status": self.status,
+                "readings": self.readings, "alerts": self.alerts}
+
+
+#: Batches of (where it goes, the reading), as the importer streams them.
+Batches = Iterable[Sequence[tuple[ImportTarget, Reading]]]
+
+
+class ImportRecords:
+    """Mixin: needs the Store core (``_write``, ``_query``, ``_audit``)."""
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def session_for_patient(self: Store, patient_id: str, by: str = "") -> tuple[Session, bool]:
+        """The patient's active session, or a new one started now; and whether it is new."""
+        session = self.active_session_for_patient(patient_id)
+        if session is not None:
+            return session, False
+        return self.create_session(Session(patient=Patient(patient_id.strip())), by), True
+
+    def session_listings(self: Store, *, limit: int | None = None) -> list[SessionListing]:
+        """Sessions newest first with their reading count (kept by triggers; corrections do
+        not count as new readings) and alert count (one look-up in the alerts index per
+        session; withdrawn alerts do not count), so this stays fast on a large database."""
+        sql = """
+            SELECT s.id, s.patient_id, s.patient_name, s.started_at, s.status,
+                   s.reading_count AS readings,
+                   (SELECT count(*) FROM alerts a WHERE a.session_id = s.id
+                                                   AND a.withdrawn_at IS NULL) AS alerts
+            FROM sessions s ORDER BY s.started_ts DESC, s.id DESC"""
+        params: list[Any] = []
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return [SessionListing(r["id"], r["patient_id"], r["patient_name"],
+                               datetime.fromisoformat(r["started_at"]), r["status"],
+                               r["readings"], r["alerts"]) for r in self._query(sql, params)]
+
+    def import_runs(self: Store, session_id: int) -> list[dict[str, Any]]:
+        """The recorded import runs into a session, oldest first, as plain rows."""
+        return self._query("SELECT * FROM imports WHERE session_id = ? ORDER BY id",
+                           [session_id])
+
+    # -- committing ------------------------------------------------------------------------
+
+    def commit_import(self: Store, batches: Batches, *, duplicate_key: DuplicateKey,
+                      run: Callable[[], ImportRun] | None = None,
+                      by: str = "") -> ImportTotals:
+        """Write the readings of ``batches`` in ONE transaction, skipping duplicates.
+
+        Each batch is written with bulk inserts. Sessions for patients without an active one
+        are started inside the same transaction. ``run`` is asked for the run's description
+        once every batch was read (so it can count the rejected rows) and recorded in
+        ``imports`` for each session the readings went to; None records nothing (the live
+        feed). If iterating ``batches`` raises (a cancel, a parse failure) or anything
+        fails, everything is rolled back: the database is exactly as before.
+
+        Readings the file marks 'entered-in-error' get that mark; a reading marked
+        'corrected' is superseded by the next reading of the file with the same time, which
+        is how the canonical CSV export writes a correction."""
+        with self._write() as db:
+            conn: Connection = db.conn
+            # Readings point at their import row, which is written last with the final
+            # counts (the table is append-only): check that reference at COMMIT.
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            writer = _BulkWriter(self, conn, duplicate_key, by, numbered=run is not None)
+            for batch in batches:
+                writer.add(batch)
+            if run is not None:
+                self._record_runs(db, writer.results(), run())
+        return ImportTotals(writer.results())
+
+    def preview_import(self: Store, batches: Batches, *,
+                       duplicate_key: DuplicateKey) -> ImportTotals:
+        """What :meth:`commit_import` would do with ``batches``, without writing anything to
+        the database: how many readings are new and how many are duplicates, per session (a
+        patient without an active session shows as a session to be started, id None).
+
+        Keys seen so far live in a temporary table of this connection, not in memory, so a
+        file of millions of rows previews in bounded memory."""
+        conn: Connection = self._db.conn
+        slots: dict[ImportTarget, _Slot] = {}
+        by_session: dict[tuple[int | None, str], _Slot] = {}
+        try:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_preview "
+                         "(slot INTEGER, key TEXT, PRIMARY KEY (slot, key))")
+            conn.execute("DELETE FROM temp.import_preview")
+            for batch in batches:
+                pending: dict[int, list[str]] = {}
+                for target, reading in batch:
+                    slot = slots.get(target)
+                    if slot is None:
+                        slot = self._preview_slot(target, duplicate_key)
+                        same = (slot.result.session_id, slot.result.patient_id
+                                if slot.result.session_id is None else "")
+                        slot = slots[target] = by_session.setdefault(same, slot)
+                    key = (reading.extra or {}).get("dedup_key") or duplicate_key(
+                        reading.taken_at, reading.values)
+                    if key in slot.known:
+                        slot.result.duplicates += 1
+                    else:
+                        pending.setdefault(id(slot), []).append(key)
+                for slot in by_session.values():
+                    keys = pending.get(id(slot))
+                    if keys:
+                        self._preview_keys(conn, slot, keys)
+        finally:
+            conn.execute("DELETE FROM temp.import_preview")
+            conn.commit()  # ends the implicit transaction the temp table writes began
+        return ImportTotals([slot.result for slot in by_session.values()])
+
+    def _preview_slot(self: Store, target: ImportTarget, duplicate_key: DuplicateKey) -> _Slot:
+        if target.session_id is not None:
+            session: Session | None = self.get_session(target.session_id)
+        else:
+            session = self.active_session_for_patient(target.patient_id or "")
+        if session is None:
+            return _Slot(SessionImport(None, target.patient_id or "", created=True), set())
+        if session.status is SessionStatus.CLOSED:
+            raise SessionClosed(f"Session {session.id} ({session.patient.identifier}) is "
+                                "closed; readings cannot be added to it.")
+        assert session.id is not None
+        return _Slot(SessionImport(session.id, session.patient.identifier),
+                     self._hand_charted_keys(session.id, duplicate_key))
+
+    def _preview_keys(self: Store, conn: Connection, slot: _Slot, keys: list[str]) -> None:
+        session_id = slot.result.session_id
+        stored = self.stored_keys(session_id, keys) if session_id is not None else set()
+        fresh = [k for k in keys if k not in stored]
+        slot.result.duplicates += len(keys) - len(fresh)
+        if fresh:
+            cursor = conn.executemany("INSERT OR IGNORE INTO temp.import_preview VALUES (?, ?)",
+                                      [(id(slot), k) for k in fresh])
+            slot.result.imported += cursor.rowcount
+            slot.result.duplicates += len(fresh) - cursor.rowcount
+
+    def open_import_slot(self: Store, target: ImportTarget, by: str,
+                         duplicate_key: DuplicateKey) -> tuple[SessionImport, set[str]]:
+        """The session ``target`` names (started when the patient has none; inside the
+        caller's transaction) and the duplicate keys of its hand-charted readings."""
+        if target.session_id is not None:
+            session, created = self.get_session(target.session_id), False
+        else:
+            session, created = self.session_for_patient(target.patient_id or "", by)
+        if session.status is SessionStatus.CLOSED:
+            raise SessionClosed(f"Session {session.id} ({session.patient.identifier}) is "
+                                "closed; readings cannot be added to it.")
+        assert session.id is not None
+        return (SessionImport(session.id, session.patient.identifier, created),
+                self._hand_charted_keys(session.id, duplicate_key))
+
+    def _hand_charted_keys(self: Store, session_id: int, duplicate_key: DuplicateKey
+                           ) -> set[str]:
+        rows = self._db.execute(
+            f"SELECT taken_at, {_VALUE_COLUMNS} FROM readings "
+            "WHERE session_id = ? AND dedup_key IS NULL", [session_id]).fetchall()
+        keys = set()
+        for row in rows:
+            values = {v: float(x) for v, x in zip(Vital, row[1:], strict=True) if x is not None}
+            keys.add(duplicate_key(datetime.fromisoformat(row[0]), values))
+        return keys
+
+    def stored_keys(self: Store, session_id: int, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` the session already holds (one indexed query)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = list(keys[start:start + _KEYS_PER_QUERY])
+            marks = ", ".join("?" for _ in chunk)
+            found.update(r[0] for r in self._db.execute(
+                f"SELECT dedup_key FROM readings WHERE session_id = ? AND dedup_key IN "
+                f"({marks})", [session_id, *chunk]))
+        return found
+
+    def _record_runs(self: Store, db: Any, results: list[SessionImport], run: ImportRun
+                     ) -> None:
+        finished = datetime.now(UTC).isoformat()
+        # A run that added nothing (a file imported twice) leaves no trace: "adds nothing".
+        results = [s for s in results if s.imported]
+        for s in results:
+            detail = {**run.detail, "sessions_in_file": len(results),
+                      "created_session": s.created}
+            db.table("imports").insert({
+                "id": s.import_id, "session_id": s.session_id, "file_name": run.file_name,
+                "format": run.format, "sha256": run.sha256,
+                "started_at": (run.started_at or datetime.now(UTC)).isoformat(),
+                "finished_at": finished, "imported": s.imported, "duplicates": s.duplicates,
+                "rejected": run.rejected, "imported_by": run.by,
+                "detail": json.dumps(detail, sort_keys=True),
+            })
+            self._audit(db, run.by, "readings imported", s.session_id, {
+                "import_id": s.import_id, "file": run.file_name, "format": run.format,
+                "imported": s.imported, "duplicates": s.duplicates, "rejected": run.rejected,
+            })
+
+
+_KEYS_PER_QUERY = 900
+
+
+class _Slot:
+    """A target session during one commit."""
+
+    def __init__(self, result: SessionImport, known: set[str]):
+        self.result = result
+        self.known = known  # keys of the session's hand-charted readings
+        self.corrected_at: dict[float, int] = {}  # time -> row id of a 'corrected' row
+
+
+class _BulkWriter:
+    """Writes batches inside the caller's transaction, counting per session."""
+
+    def __init__(self, store: Store, conn: Connection, duplicate_key: DuplicateKey, by: str,
+                 *, numbered: bool):
+        self.store = store
+        self.conn = conn
+        self.duplicate_key = duplicate_key
+        self.by = by
+        self.now = datetime.now(UTC)
+        self.slots: dict[ImportTarget, _Slot] = {}
+        self.by_session: dict[int, _Slot] = {}
+        self.next_import_id = (conn.execute("SELECT coalesce(max(id), 0) + 1 FROM imports")
+                               .fetchone()[0] if numbered else None)
+
+    def results(self) -> list[SessionImport]:
+        return [slot.result for slot in self.by_session.values()]
+
+    def _slot(self, target: ImportTarget) -> _Slot:
+        slot = self.slots.get(target)
+        if slot is None:
+            result, known = self.store.open_import_slot(target, self.by, self.duplicate_key)
+            slot = self.by_session.setdefault(result.session_id or 0, _Slot(result, known))
+            if self.next_import_id is not None and slot.result.import_id is None:
+                slot.result.import_id = self.next_import_id
+                self.next_import_id += 1
+            self.slots[target] = slot
+        return slot
+
+    def add(self, batch: Sequence[tuple[ImportTarget, Reading]]) -> None:
+        pending: dict[int, list[tuple[str, Reading]]] = {}
+        for target, reading in batch:
+            slot = self._slot(target)
+            key = (reading.extra or {}).get("dedup_key") or self.duplicate_key(
+                reading.taken_at, reading.values)
+            if key in slot.known:
+                slot.result.duplicates += 1
+            else:
+                pending.setdefault(slot.result.session_id or 0, []).append((key, reading))
+        for session_id, items in pending.items():
+            self._write_session(self.by_session[session_id], items)
+
+    def _write_session(self, slot: _Slot, items: list[tuple[str, Reading]]) -> None:
+        # Keys already stored include those written by earlier batches of this import, so a
+        # reading repeated anywhere in the file is counted once.
+        stored = self.store.stored_keys(slot.result.session_id or 0, [k for k, _ in items])
+        plain: list[tuple[Any, ...]] = []
+        for key, reading in items:
+            if key in stored:
+                slot.result.duplicates += 1
+                continue
+            stored.add(key)
+            row = self._row(slot, reading, key)
+            if reading.status is ReadingStatus.VALID and row[2] not in slot.corrected_at:
+                plain.append(row)
+                continue
+            self._insert_plain(slot, plain)
+            plain = []
+            self._insert_marked(slot, reading, row)
+        self._insert_plain(slot, plain)
+
+    def _row(self, slot: _Slot, reading: Reading, key: str) -> tuple[Any, ...]:
+        from .database import _reading_row  # the one mapping of a Reading to its columns
+
+        row = _reading_row(slot.result.session_id or 0, reading, self.now)
+        row["dedup_key"] = key
+        row["import_id"] = slot.result.import_id
+        return tuple(row[c] for c in _INSERT_COLUMNS)
+
+    def _insert_plain(self, slot: _Slot, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.conn.executemany(_INSERT_SQL, rows)
+            slot.result.imported += len(rows)
+
+    def _insert_marked(self, slot: _Slot, reading: Reading, row: tuple[Any, ...]) -> None:
+        """A reading with a status or a correction link, inserted on its own for its id."""
+        values = list(row)
+        taken_ts = row[2]
+        if reading.status is ReadingStatus.VALID:
+            values[_SUPERSEDES] = slot.corrected_at.pop(taken_ts)
+            values[_REASON] = "correction recorded in the imported file"
+        cursor = self.conn.execute(_INSERT_SQL, values)
+        slot.result.imported += 1
+        row_id = int(cursor.lastrowid or 0)
+        if reading.status is ReadingStatus.CORRECTED:
+            slot.corrected_at[taken_ts] = row_id
+        elif reading.status is ReadingStatus.ENTERED_IN_ERROR:
+            self.conn.execute(
+                "INSERT INTO reading_marks (reading_id, kind, marked_by, marked_at, reason) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [row_id, ReadingStatus.ENTERED_IN_ERROR.value, self.by or "import",
+                 self.now.isoformat(), "entered in error in the imported file"])
+
+
+_SUPERSEDES = _INSERT_COLUMNS.index("supersedes")
+_REASON = _INSERT_COLUMNS.index("correction_reason")
