@@ -25,7 +25,6 @@ from ..domain.readings import Reading, ReadingStatus, Source
 from ..domain.sessions import Infusion, Patient, Session, SessionStatus
 from ..domain.vitals import Vital
 from . import schema
-from .amendments import AmendmentRecords
 from .browse import BrowseRecords
 from .clinical import ClinicalRecords
 from .errors import DatabaseCorrupt, DatabaseTooNew, NotFound, StoreError, translated
@@ -58,7 +57,7 @@ class AuditEntry:
     detail: Mapping[str, Any]
 
 
-class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords):
+class Store(BrowseRecords, ClinicalRecords, ImportRecords):
     """All persistent data. Open with :meth:`open`; rows come back as domain objects."""
 
     def __init__(self, db: Database, path: str, read_only: bool):
