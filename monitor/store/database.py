@@ -127,9 +127,6 @@ class Store(BrowseRecords, ClinicalRecords, ImportRecords):
     def close(self) -> None:
         """Close the connection; everything written is already on disk."""
         self._db.close()
-        self.closed = True
-
-    closed = False
 
     def __enter__(self) -> Store:
         return self
@@ -329,10 +326,8 @@ class Store(BrowseRecords, ClinicalRecords, ImportRecords):
                          "new": _values_json(replacement.values)})
         return self.get_reading(int(new_id))
 
-    def mark_entered_in_error(self, reading_id: int, by: str, reason: str,
-                              amendment_reason: str | None = None) -> Reading:
-        """Mark a reading as entered in error. It stays in the record, struck out.
-        ``amendment_reason`` is set only by an amendment of a closed session."""
+    def mark_entered_in_error(self, reading_id: int, by: str, reason: str) -> Reading:
+        """Mark a reading as entered in error. It stays in the record, struck out."""
         if not reason.strip():
             raise ValueError("marking a reading in error needs a reason")
         original = self.get_reading(reading_id)
@@ -341,8 +336,7 @@ class Store(BrowseRecords, ClinicalRecords, ImportRecords):
         with self._write() as db:
             db.table("reading_marks").insert(
                 {"reading_id": reading_id, "kind": ReadingStatus.ENTERED_IN_ERROR.value,
-                 "marked_by": by, "marked_at": utc_now().isoformat(), "reason": reason.strip(),
-                 "amendment_reason": amendment_reason}
+                 "marked_by": by, "marked_at": utc_now().isoformat(), "reason": reason.strip()}
             )
             self._audit(db, by, "reading entered in error", original.session_id,
                         {"reading_id": reading_id, "reason": reason})
@@ -410,7 +404,6 @@ def _reading_row(session_id: int, reading: Reading, now: datetime) -> dict[str, 
         "consciousness": reading.consciousness,
         "on_oxygen": None if reading.on_oxygen is None else int(reading.on_oxygen),
         "temperature": reading.temperature_c,
-        "amendment_reason": reading.amendment_reason.strip() or None,
     }
     for vital in Vital:
         row[vital.value] = reading.values.get(vital)
@@ -446,8 +439,6 @@ def _reading_from_row(row: Mapping[str, Any]) -> Reading:
         consciousness=row.get("consciousness"),
         on_oxygen=None if row.get("on_oxygen") is None else bool(row["on_oxygen"]),
         temperature_c=row.get("temperature"),
-        amendment_reason=row.get("amendment_reason") or "",
-        late=bool(row.get("amendment_reason")),
     )
 
 
