@@ -15,14 +15,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from ..domain.readings import Reading
-from ..domain.thresholds import Severity, ThresholdProfile, classify
+from ..domain.thresholds import Severity, ThresholdProfile
+from ..domain.vectorized import severity_codes
 from ..domain.vitals import VITAL_SPECS, Vital
 from .theme import LIGHT, Theme
 
+ALL_VITALS: tuple[Vital, ...] = tuple(Vital)
 #: Above this many points per series, per-point symbols cost more than they tell.
 SYMBOL_LIMIT = 600
 MARGIN_BEFORE_S = 5 * 60
 MARGIN_AFTER_S = 15 * 60
+MIN_AHEAD_S = 2 * 60  # room kept to the right of the newest point before the view moves
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,19 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._profile: ThresholdProfile | None = None
         self._baseline: Mapping[Vital, float] = {}
         self._readings: list[Reading] = []
+        self._source: list[Reading] = []  # what set_readings was given, in-error included
+        self._x_range: tuple[float, float] | None = None
+        self._y_ranges: dict[int, tuple[float, float]] = {}
+        self._flag_state: dict[tuple[Vital, int], bool] = {}
+        self._codes: dict[Vital, np.ndarray] = {}  # valid for the cached rows only
         self._plots: list[pg.PlotItem] = []
         self._curves: dict[Vital, pg.PlotDataItem] = {}
-        self._flags: dict[Vital, pg.ScatterPlotItem] = {}
+        self._flags: dict[Vital, tuple[pg.ScatterPlotItem, pg.ScatterPlotItem]] = {}
+        self._flag_lines: dict[Vital, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self._times = np.array([], dtype=np.float64)
+        self._values = np.empty((0, len(ALL_VITALS)), dtype=np.float64)
+        self._head_id: int | None = None
+        self._tail_id: int | None = None
         self._bands: dict[int, list[pg.GraphicsObject]] = {}
         self._markers: list[tuple[pg.InfiniteLine, ...]] = []
         self._infusion: tuple[datetime | None, datetime | None] = (None, None)
@@ -92,10 +105,15 @@ class VitalsChart(pg.GraphicsLayoutWidget):
                 curve = plot.plot(name=VITAL_SPECS[vital].abbreviation)
                 curve.setZValue(10)
                 self._curves[vital] = curve
-                flags = pg.ScatterPlotItem()
-                flags.setZValue(20)
-                plot.addItem(flags)
-                self._flags[vital] = flags
+                pair = (pg.ScatterPlotItem(), pg.ScatterPlotItem())
+                for flags in pair:
+                    flags.setZValue(20)
+                    plot.addItem(flags)
+                self._flags[vital] = pair
+                lines = (plot.plot(), plot.plot())
+                for line in lines:
+                    line.setZValue(15)
+                self._flag_lines[vital] = lines
             if len(panel.vitals) > 1:
                 legend = plot.addLegend(offset=(-10, 5))
                 for vital in panel.vitals:
@@ -121,6 +139,7 @@ class VitalsChart(pg.GraphicsLayoutWidget):
             curve.setPen(pg.mkPen(colour, width=width, style=style))
             curve.setSymbolBrush(pg.mkBrush(colour))
             curve.setSymbolPen(pg.mkPen(colour))
+        self._style_flags()
         self._redraw_bands()
         self._redraw_markers()
         self._update_data()
@@ -129,12 +148,19 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         """Draw the bands of ``profile`` and re-classify every point against it."""
         self._profile = profile
         self._baseline = dict(baseline)
+        self._codes = {}
         self._redraw_bands()
         self._update_data()
 
     def set_readings(self, readings: Sequence[Reading]) -> None:
         """Show ``readings`` (only current ones are plotted; corrected and in-error are not)."""
-        self._readings = [r for r in readings if r.is_current]
+        shown = len(self._source)
+        if 0 < shown <= len(readings) and readings[shown - 1] is self._source[-1]:
+            # The live case: the same list grew at the end; filter only what is new.
+            self._readings.extend(r for r in readings[shown:] if r.is_current)
+        else:
+            self._readings = [r for r in readings if r.is_current]
+        self._source = list(readings)
         self._update_data()
 
     def set_infusion(self, started: datetime | None, ended: datetime | None) -> None:
@@ -168,8 +194,9 @@ class VitalsChart(pg.GraphicsLayoutWidget):
 
     def flagged(self, vital: Vital) -> list[tuple[float, float]]:
         """Points of ``vital`` drawn as out of range: (time, value)."""
-        data = self._flags[vital].data
-        return [(float(p["x"]), float(p["y"])) for p in data]
+        points = [(float(p["x"]), float(p["y"])) for item in self._flags[vital]
+                  for p in item.data]
+        return sorted(points)
 
     def band_limits(self, vital: Vital) -> list[tuple[float, float]]:
         """The shaded bands currently drawn for ``vital`` (lower, upper)."""
@@ -181,64 +208,125 @@ class VitalsChart(pg.GraphicsLayoutWidget):
 
     def fit_time_range(self) -> None:
         """Show the whole session with a margin, and room ahead for the next readings."""
-        times = [r.taken_at.timestamp() for r in self._readings]
+        times = [float(self._times[0]), float(self._times[-1])] if len(self._times) else []
         times += [t.timestamp() for t in self._infusion if t is not None]
         if not times:
             now = datetime.now().timestamp()
             times = [now - 3600, now]
-        lo, hi = min(times) - MARGIN_BEFORE_S, max(times) + MARGIN_AFTER_S
-        self._plots[0].setXRange(lo, hi, padding=0)
+        lo, newest = min(times) - MARGIN_BEFORE_S, max(times)
+        shown = self._x_range
+        # Move only when the newest point nears the right edge (or the session changed
+        # shape): re-ranging makes every curve recompute, so a live feed should not do it
+        # on every reading.
+        if (shown is None or abs(lo - shown[0]) > 1 or newest + MIN_AHEAD_S > shown[1]
+                or newest + 2 * MARGIN_AFTER_S < shown[1]):
+            self._x_range = (lo, newest + MARGIN_AFTER_S)
+            self._plots[0].setXRange(*self._x_range, padding=0)
 
     # -- drawing -------------------------------------------------------------------------
+
+    def _columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """Times and a (readings x vitals) value matrix. When the readings only grew at the
+        end (the live case), only the new ones are converted."""
+        readings = self._readings
+        n_old = len(self._times)
+        grew = (
+            0 < n_old <= len(readings)
+            and readings[n_old - 1].id is not None
+            and readings[n_old - 1].id == self._tail_id
+            and readings[0].id == self._head_id
+        )
+        fresh = readings[n_old:] if grew else readings
+        times = np.fromiter((r.taken_at.timestamp() for r in fresh), dtype=np.float64,
+                            count=len(fresh))
+        values = np.array([[r.values.get(v, np.nan) for v in ALL_VITALS] for r in fresh],
+                          dtype=np.float64).reshape(len(fresh), len(ALL_VITALS))
+        if grew:
+            times = np.concatenate([self._times, times])
+            values = np.concatenate([self._values, values])
+        else:
+            self._codes = {}
+        self._times, self._values = times, values
+        self._head_id = readings[0].id if readings else None
+        self._tail_id = readings[-1].id if readings else None
+        return times, values
 
     def _update_data(self) -> None:
         if not self._curves:
             return
-        times = np.array([r.taken_at.timestamp() for r in self._readings], dtype=np.float64)
+        times, matrix = self._columns()
         symbol = "o" if len(times) <= SYMBOL_LIMIT else None
         for panel_index, panel in enumerate(PANELS):
             low, high = panel.y_range
             for vital in panel.vitals:
-                values = np.array(
-                    [r.values.get(vital, np.nan) for r in self._readings], dtype=np.float64
-                )
-                if np.isfinite(values).any():
-                    self._curves[vital].setData(times, values, symbol=symbol, symbolSize=7,
-                                                connect="finite")
-                else:
-                    self._curves[vital].setData([], [])
-                spots = self._flag_spots(vital, times, values)
-                if spots:
-                    self._flags[vital].setData(spots)
-                else:
-                    self._flags[vital].clear()
+                values = matrix[:, ALL_VITALS.index(vital)]
                 finite = values[np.isfinite(values)]
                 if finite.size:
+                    curve = self._curves[vital]
+                    if curve.opts["symbol"] != symbol:  # restyling costs a full redraw
+                        curve.setSymbol(symbol)
+                        curve.setSymbolSize(7)
+                    curve.setData(times, values)
                     low = min(low, float(finite.min()) - 5)
                     high = max(high, float(finite.max()) + 5)
-            self._plots[panel_index].setYRange(low, high, padding=0.02)
+                else:
+                    self._curves[vital].setData([], [])
+                self._show_flags(vital, times, values)
+            if self._y_ranges.get(panel_index) != (low, high):
+                self._y_ranges[panel_index] = (low, high)
+                self._plots[panel_index].setYRange(low, high, padding=0.02)
         self.fit_time_range()
 
-    def _flag_spots(self, vital: Vital, times: np.ndarray, values: np.ndarray) -> list[dict]:
+    def _show_flags(self, vital: Vital, times: np.ndarray, values: np.ndarray) -> None:
+        """Mark out-of-range points: triangles for caution, crosses for critical."""
+        codes = self._codes_for(vital, values)
+        dense = len(times) > SYMBOL_LIMIT
+        for index, severity in enumerate((Severity.CAUTION, Severity.CRITICAL)):
+            hit = codes == int(severity)
+            item, overlay = self._flags[vital][index], self._flag_lines[vital][index]
+            any_hit = bool(hit.any())
+            if not any_hit and not self._flag_state.get((vital, index), True):
+                continue  # nothing flagged now or before: leave the empty items alone
+            self._flag_state[(vital, index)] = any_hit
+            if any_hit and not dense:
+                item.setData(x=times[hit], y=values[hit])
+            else:
+                item.clear()
+            if any_hit and dense:
+                # Thousands of symbols cost more than they tell: on a dense device feed
+                # the out-of-range stretches are drawn over the line in the state colour,
+                # only the flagged points, so the cost follows what is abnormal.
+                index_hit = np.flatnonzero(hit)
+                joined = np.append(np.diff(index_hit) == 1, False)  # break between stretches
+                overlay.setData(times[index_hit], values[index_hit], connect=joined)
+            else:
+                overlay.setData([], [])
+
+    def _codes_for(self, vital: Vital, values: np.ndarray) -> np.ndarray:
+        """Severity per value, classifying only values not seen since the last change."""
         if self._profile is None:
-            return []
-        spots = []
-        for t, v in zip(times, values, strict=True):
-            if not np.isfinite(v):
-                continue
-            severity = classify(self._profile, vital, float(v), self._baseline).severity
-            if severity is Severity.NORMAL:
-                continue
-            critical = severity is Severity.CRITICAL
-            colour = self._theme.severity[severity]
-            spots.append({
-                "pos": (t, v),
-                "symbol": "x" if critical else "t1",
-                "size": 16 if critical else 13,
-                "brush": pg.mkBrush(colour),
-                "pen": pg.mkPen(self._theme.text if critical else colour, width=1.5),
-            })
-        return spots
+            return np.zeros(len(values), dtype=np.int8)
+        cached = self._codes.get(vital)
+        known = 0 if cached is None or len(cached) > len(values) else len(cached)
+        tail = severity_codes(self._profile, vital, values[known:], self._baseline)
+        codes = np.concatenate([cached[:known], tail]) if known else tail
+        self._codes[vital] = codes
+        return codes
+
+    def _style_flags(self) -> None:
+        for caution_line, critical_line in self._flag_lines.values():
+            caution_line.setPen(pg.mkPen(self._theme.severity[Severity.CAUTION], width=4))
+            critical_line.setPen(pg.mkPen(self._theme.severity[Severity.CRITICAL], width=4))
+        for caution, critical in self._flags.values():
+            colour = self._theme.severity[Severity.CAUTION]
+            caution.setSymbol("t1")
+            caution.setSize(13)
+            caution.setBrush(pg.mkBrush(colour))
+            caution.setPen(pg.mkPen(colour, width=1.5))
+            critical.setSymbol("x")
+            critical.setSize(16)
+            critical.setBrush(pg.mkBrush(self._theme.severity[Severity.CRITICAL]))
+            critical.setPen(pg.mkPen(self._theme.text, width=1.5))
 
     def _redraw_bands(self) -> None:
         for index, items in self._bands.items():
