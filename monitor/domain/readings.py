@@ -54,6 +54,8 @@ class Reading:
     status_by: str = ""
     status_at: datetime | None = None
     late: bool = False  # charted long after it was taken
+    #: Why this entry was added to a closed session (an amendment); such entries are late.
+    amendment_reason: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
     # NEWS2 needs these beside the vitals; None means not assessed (never "normal").
     consciousness: str | None = None  # ACVPU, see scores.Consciousness

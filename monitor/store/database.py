@@ -25,6 +25,7 @@ from ..domain.readings import Reading, ReadingStatus, Source
 from ..domain.sessions import Infusion, Patient, Session, SessionStatus
 from ..domain.vitals import Vital
 from . import schema
+from .amendments import AmendmentRecords
 from .browse import BrowseRecords
 from .clinical import ClinicalRecords
 from .errors import DatabaseCorrupt, DatabaseTooNew, NotFound, StoreError, translated
@@ -57,7 +58,7 @@ class AuditEntry:
     detail: Mapping[str, Any]
 
 
-class Store(BrowseRecords, ClinicalRecords, ImportRecords):
+class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords):
     """All persistent data. Open with :meth:`open`; rows come back as domain objects."""
 
     def __init__(self, db: Database, path: str, read_only: bool):
@@ -326,8 +327,10 @@ class Store(BrowseRecords, ClinicalRecords, ImportRecords):
                          "new": _values_json(replacement.values)})
         return self.get_reading(int(new_id))
 
-    def mark_entered_in_error(self, reading_id: int, by: str, reason: str) -> Reading:
-        """Mark a reading as entered in error. It stays in the record, struck out."""
+    def mark_entered_in_error(self, reading_id: int, by: str, reason: str,
+                              amendment_reason: str | None = None) -> Reading:
+        """Mark a reading as entered in error. It stays in the record, struck out.
+        ``amendment_reason`` is set only by an amendment of a closed session."""
         if not reason.strip():
             raise ValueError("marking a reading in error needs a reason")
         original = self.get_reading(reading_id)
@@ -336,7 +339,8 @@ class Store(BrowseRecords, ClinicalRecords, ImportRecords):
         with self._write() as db:
             db.table("reading_marks").insert(
                 {"reading_id": reading_id, "kind": ReadingStatus.ENTERED_IN_ERROR.value,
-                 "marked_by": by, "marked_at": utc_now().isoformat(), "reason": reason.strip()}
+                 "marked_by": by, "marked_at": utc_now().isoformat(), "reason": reason.strip(),
+                 "amendment_reason": amendment_reason}
             )
             self._audit(db, by, "reading entered in error", original.session_id,
                         {"reading_id": reading_id, "reason": reason})
@@ -404,6 +408,7 @@ def _reading_row(session_id: int, reading: Reading, now: datetime) -> dict[str, 
         "consciousness": reading.consciousness,
         "on_oxygen": None if reading.on_oxygen is None else int(reading.on_oxygen),
         "temperature": reading.temperature_c,
+        "amendment_reason": reading.amendment_reason.strip() or None,
     }
     for vital in Vital:
         row[vital.value] = reading.values.get(vital)
@@ -439,6 +444,8 @@ def _reading_from_row(row: Mapping[str, Any]) -> Reading:
         consciousness=row.get("consciousness"),
         on_oxygen=None if row.get("on_oxygen") is None else bool(row["on_oxygen"]),
         temperature_c=row.get("temperature"),
+        amendment_reason=row.get("amendment_reason") or "",
+        late=bool(row.get("amendment_reason")),
     )
 
 

@@ -40,11 +40,20 @@ class AppendOnlyViolation(StoreError):
     """Something tried to change or delete a recorded reading, mark or audit entry."""
 
 
+class SessionClosed(StoreError):
+    """Something tried to change a closed session other than by an amendment."""
+
+
 def translate(error: sqlite3.Error, path: str) -> Exception:
     """Map an sqlite3 error caused by the environment to a StoreError with advice."""
     text = str(error).lower()
     if "append-only" in text:
         return AppendOnlyViolation(str(error))
+    if "session is closed" in text:
+        return SessionClosed(
+            "This session is closed and locked. A late entry or a correction needs "
+            "Amend… with your initials and a reason."
+        )
     if "locked" in text or "busy" in text:
         return DatabaseBusy(
             f"The database {path} is in use by another program and did not become free. "

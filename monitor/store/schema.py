@@ -297,3 +297,42 @@ def m004_session_summaries(db: Database) -> None:
     db.execute("CREATE INDEX sessions_patient_name ON sessions (patient_name COLLATE NOCASE)")
     db.execute("CREATE INDEX sessions_status_started ON sessions (status, started_ts)")
     db.execute("CREATE INDEX sessions_worst_started ON sessions (worst_alert, started_ts)")
+
+
+@migration
+def m005_closed_sessions_and_amendments(db: Database) -> None:
+    """A closed session is locked: its details cannot change and nothing can be added to it,
+    except an amendment, which carries its reason on the row it adds (a late reading, a
+    correction, an entered-in-error mark) and is therefore marked late for good."""
+    db.execute("ALTER TABLE readings ADD COLUMN amendment_reason TEXT")
+    db.execute("ALTER TABLE reading_marks ADD COLUMN amendment_reason TEXT")
+    closed = "(SELECT status FROM sessions WHERE id = {}) = 'closed'"
+    no_reason = "coalesce(trim(NEW.amendment_reason), '') = ''"
+    db.execute(
+        f"""CREATE TRIGGER readings_closed_session BEFORE INSERT ON readings
+            WHEN {no_reason} AND {closed.format('NEW.session_id')}
+            BEGIN SELECT RAISE(ABORT, 'session is closed'); END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER reading_marks_closed_session BEFORE INSERT ON reading_marks
+            WHEN {no_reason} AND {closed.format(
+                '(SELECT session_id FROM readings WHERE id = NEW.reading_id)')}
+            BEGIN SELECT RAISE(ABORT, 'session is closed'); END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER timeline_closed_session BEFORE INSERT ON timeline_entries
+            WHEN {closed.format('NEW.session_id')}
+            BEGIN SELECT RAISE(ABORT, 'session is closed'); END"""
+    )
+    # The summary columns (reading_count, worst_alert, last_reading_ts) stay writable: the
+    # triggers that keep them must follow an amendment.
+    details = ", ".join((
+        "patient_id", "patient_name", "date_of_birth", "age_years", "weight_kg", "drug",
+        "dose_mg", "rate_mg_per_kg_h", "infusion_start", "infusion_end", "indication",
+        "baseline_sbp", "baseline_dbp", "baseline_map", "baseline_hr", "baseline_rr",
+        "baseline_spo2", "status", "started_at", "started_ts", "closed_at", "created_by"))
+    db.execute(
+        f"""CREATE TRIGGER sessions_closed_locked BEFORE UPDATE OF {details} ON sessions
+            WHEN OLD.status = 'closed'
+            BEGIN SELECT RAISE(ABORT, 'session is closed'); END"""
+    )

@@ -103,9 +103,17 @@ class AlertController(QObject):
         self.engine = rebuild(self._versions, self.shipped, self.sessions.baseline,
                               self.sessions.readings, self.store.acknowledgements(session_id),
                               self.version().settings)
-        self.store.sync_alerts(session_id, self.engine.history())
+        if not self.passive():
+            self.store.sync_alerts(session_id, self.engine.history())
         self.tick()
         self.alertsChanged.emit()
+
+    def passive(self) -> bool:
+        """A closed session, or any session of a read-only database, is shown as recorded:
+        its alerts are replayed for display but nothing is stored, sounded or reminded."""
+        session = self.sessions.session
+        return self.store.read_only or (session is not None
+                                        and session.status.value == "closed")
 
     def _reading_saved(self, reading: Reading) -> None:
         if self.engine is None:
@@ -120,6 +128,9 @@ class AlertController(QObject):
     def _record(self, events: list[AlertEvent]) -> None:
         session_id = self._session_id()
         if not events or session_id is None:
+            return
+        if self.passive():
+            self.alertsChanged.emit()
             return
         self.store.record_alert_events(session_id, events)
         for event in events:
@@ -156,7 +167,7 @@ class AlertController(QObject):
 
     def tick(self) -> None:
         """Let time pass: reminders and technical alerts."""
-        if self.engine is not None:
+        if self.engine is not None and not self.passive():
             self._record(self.engine.tick(self.clock(), next_due_at=self.next_due(),
                                           last_feed_message_at=self.last_feed_message_at))
         self.ticked.emit()

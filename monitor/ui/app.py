@@ -16,6 +16,7 @@ from ..resources import default_profile
 from ..store import Store, StoreError
 from .alert_controller import AlertController
 from .main_window import MainWindow
+from .review import install_review
 from .session_controller import SessionController
 
 
@@ -48,6 +49,7 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     if options.theme:
         settings.setValue("theme", options.theme)
     window = MainWindow(controller, alerts, settings)
+    install_review(window)
     now = datetime.now(UTC)
     session_id: int | None = None
     if options.demo:

@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def _set_session_actions(self, enabled: bool) -> None:
+        enabled = enabled and not self.controller.locked  # closed sessions are read-only
         self.edit_action.setEnabled(enabled)
         self.infusion_end_action.setEnabled(enabled)
 

@@ -122,7 +122,10 @@ class ReadingsTableModel(QAbstractTableModel):
         if column == SOURCE_COL + 1:
             return reading.entered_by
         if column == STATUS_COL:
-            return self._status(reading)
+            # Amended into a closed session: marked late wherever the reading is shown.
+            late = (f"LATE ENTRY (amendment: {reading.amendment_reason}) · "
+                    if reading.amendment_reason else "")
+            return late + self._status(reading)
         return reading.note
 
     @staticmethod

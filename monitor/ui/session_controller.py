@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
+from ..domain.closing import DischargeDetails, validate_amendment, validate_discharge
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.readings import Reading, corrected, validate_reading
-from ..domain.sessions import Session, validate_session
+from ..domain.sessions import Session, SessionStatus, validate_session
 from ..domain.thresholds import ThresholdProfile
 from ..domain.vitals import Vital
 from ..store import Store
@@ -34,6 +35,8 @@ class SessionController(QObject):
     #: Readings changed other than by appending one (correction, in-error mark, import):
     #: whatever was derived from them must be recomputed.
     readingsAmended = Signal()
+    #: An amendment of the closed session began or ended.
+    amendmentChanged = Signal()
 
     def __init__(self, store: Store, profile: ThresholdProfile,
                  clock: Callable[[], datetime] = utc_now, parent: QObject | None = None):
@@ -43,11 +46,14 @@ class SessionController(QObject):
         self.clock = clock
         self.session: Session | None = None
         self.readings: list[Reading] = []
+        #: (initials, reason) while a closed session is being amended.
+        self.amendment: tuple[str, str] | None = None
 
     # -- sessions ------------------------------------------------------------------------
 
     def open_session(self, session_id: int) -> Session:
         """Make ``session_id`` the open session and load its readings."""
+        self.amendment = None
         self.session = self.store.get_session(session_id)
         self.readings = self.store.readings(session_id)
         self.sessionChanged.emit()
@@ -73,6 +79,50 @@ class SessionController(QObject):
         return self.session
 
     @property
+    def locked(self) -> bool:
+        """True when the open session is closed or the database is open read-only."""
+        return self.store.read_only or (self.session is not None
+                                        and self.session.status is SessionStatus.CLOSED)
+
+    @property
+    def read_only(self) -> bool:
+        """True when nothing can be charted now: locked, and no amendment in progress."""
+        return self.locked and self.amendment is None
+
+    def close_session(self, details: DischargeDetails) -> Session:
+        """Validate the discharge details and close (lock) the open session with them."""
+        session = self._require_session()
+        current = self.current_readings()
+        last = max((r.taken_at for r in current), default=None)
+        errors = validate_discharge(details, session, last, self.clock())
+        if errors:
+            raise ValidationFailed(errors)
+        assert details.discharged_at is not None
+        self.session = self.store.close_session(
+            session.id or 0, details.by.strip().upper(), details.discharged_at,
+            details.to_dict())
+        self.sessionChanged.emit()
+        return self.session
+
+    def begin_amendment(self, by: str, reason: str) -> None:
+        """Allow late entries and corrections in the closed session, each kept with
+        ``reason`` and marked late, until :meth:`end_amendment`."""
+        session = self._require_session()
+        errors = validate_amendment(by, reason)
+        if session.status is not SessionStatus.CLOSED:
+            errors.append(FieldError("Session", "is not closed: chart as usual"))
+        if self.store.read_only:
+            errors.append(FieldError("Database", "is open read-only"))
+        if errors:
+            raise ValidationFailed(errors)
+        self.amendment = (by.strip().upper(), reason.strip())
+        self.amendmentChanged.emit()
+
+    def end_amendment(self) -> None:
+        self.amendment = None
+        self.amendmentChanged.emit()
+
+    @property
     def baseline(self) -> Mapping[Vital, float]:
         return self.session.baseline if self.session else {}
 
@@ -90,7 +140,10 @@ class SessionController(QObject):
         errors = validate_reading(reading, self.clock())
         if errors:
             raise ValidationFailed(errors)
-        saved = self.store.add_reading(session.id or 0, reading)
+        if self.amendment is not None:
+            saved = self.store.amend_add_reading(session.id or 0, reading, *self.amendment)
+        else:
+            saved = self.store.add_reading(session.id or 0, reading)
         self.readings = self.store.readings(session.id or 0)
         self.readingsChanged.emit()
         self.readingSaved.emit(saved)
@@ -107,7 +160,11 @@ class SessionController(QObject):
             errors.append(REASON_MISSING)
         if errors:
             raise ValidationFailed(errors)
-        saved = self.store.correct_reading(original.id or 0, replacement, by, reason)
+        if self.amendment is not None:
+            saved = self.store.amend_correct_reading(original.id or 0, replacement, by,
+                                                     f"{self.amendment[1]}: {reason}")
+        else:
+            saved = self.store.correct_reading(original.id or 0, replacement, by, reason)
         self.reload()
         return saved
 
@@ -121,7 +178,12 @@ class SessionController(QObject):
             errors.append(REASON_MISSING)
         if errors:
             raise ValidationFailed(errors)
-        marked = self.store.mark_entered_in_error(original.id or 0, by.strip().upper(), reason)
+        if self.amendment is not None:
+            marked = self.store.amend_mark_in_error(original.id or 0, by.strip().upper(),
+                                                    f"{self.amendment[1]}: {reason}")
+        else:
+            marked = self.store.mark_entered_in_error(original.id or 0, by.strip().upper(),
+                                                      reason)
         self.reload()
         return marked
 

@@ -1,0 +1,188 @@
+"""View > Active sessions board: every active session at a glance, most urgent first.
+
+Alerts of background sessions are replayed by the domain (``board.board_row``) from what
+is stored. The board re-reads when this window saves something, when another connection
+commits (``PRAGMA data_version`` changes: another window, an import, a device feed), and
+every half minute for the countdowns. The queries are small: the active sessions, then
+each one's readings and acknowledgements."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QHideEvent, QShowEvent
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from ..domain.alerts import AlertPriority
+from ..domain.board import BoardRow, board_row, order_board
+from ..domain.profiles import ProfileVersion
+from ..domain.sessions import SessionStatus
+from ..domain.vitals import Vital
+from ..store import Store, StoreError
+from ..store.browse import SessionQuery
+from .formatting import fmt_duration, fmt_time, fmt_value
+
+POLL_MS = 2000
+REFRESH_MS = 30_000
+MAX_SESSIONS = 40
+
+PRIORITY_COLOURS = {AlertPriority.HIGH: ("#c62828", "#ffffff"),
+                    AlertPriority.MEDIUM: ("#ffd54a", "#3a2a00"),
+                    AlertPriority.LOW: ("#b2ebf2", "#00363a")}
+
+
+def values_text(row: BoardRow) -> str:
+    """The latest values in the order nurses read them, e.g. ``BP 142/88  HR 91``."""
+    v = row.last_values
+    parts = []
+    if Vital.SBP in v and Vital.DBP in v:
+        parts.append(f"BP {fmt_value(v[Vital.SBP])}/{fmt_value(v[Vital.DBP])}")
+    for vital, label in ((Vital.HR, "HR"), (Vital.RR, "RR"), (Vital.SPO2, "SpO2")):
+        if vital in v:
+            parts.append(f"{label} {fmt_value(v[vital])}")
+    if not parts:
+        return "no readings yet"
+    return "  ".join(parts) + f"  at {fmt_time(row.last_reading_at)}"
+
+
+def row_text(row: BoardRow, now: datetime, open_id: int | None) -> str:
+    """Three lines: who and the worst alert; phase and timing; latest values."""
+    alert = row.worst_alert.text if row.worst_alert else "✓ no active alert"
+    marker = "▶ " if row.session_id == open_id else ""
+    first = f"{marker}{row.patient_id}  {row.patient_name or '(no name)'}   {alert}"
+    timing = [row.phase.value]
+    if row.since_infusion_end is not None:
+        timing.append(f"{fmt_duration(row.since_infusion_end)} since infusion end")
+    if row.next_due is not None:
+        if row.overdue:
+            timing.append(f"OVERDUE since {fmt_time(row.next_due)}")
+        elif row.next_due <= now:
+            timing.append(f"reading due now ({fmt_time(row.next_due)})")
+        else:
+            timing.append(f"next due {fmt_time(row.next_due)} "
+                          f"(in {fmt_duration(row.next_due - now)})")
+    return f"{first}\n{' · '.join(timing)}\n{values_text(row)}"
+
+
+class ActiveBoard(QWidget):
+    """The list of active sessions; activating one asks to open it."""
+
+    openRequested = Signal(int)  # session id
+    updated = Signal()
+
+    def __init__(self, store: Store, shipped: ProfileVersion,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 parent: QWidget | None = None, *, poll_ms: int = POLL_MS):
+        super().__init__(parent)
+        self.setObjectName("activeBoard")
+        self.store = store
+        self.shipped = shipped
+        self.clock = clock
+        self.open_session_id: int | None = None
+        self.rows: list[BoardRow] = []
+        self.list = QListWidget()
+        self.list.setObjectName("activeBoardList")
+        self.list.setAlternatingRowColors(False)
+        self.list.setSpacing(2)
+        self.list.setStyleSheet("QListWidget { font-size: 11pt; }")
+        self.status = QLabel("")
+        self.status.setObjectName("activeBoardStatus")
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.status)
+        self.list.itemActivated.connect(self._activated)
+        self.list.itemClicked.connect(self._activated)
+        self._seen_version: int | None = None
+        # The timers run only while the board is on screen: a hidden board costs nothing.
+        self._poll = QTimer(self)
+        self._poll.setInterval(poll_ms)
+        self._poll.timeout.connect(self.poll)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._poll.start()
+        self._refresh_timer.start()
+        self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._poll.stop()
+        self._refresh_timer.stop()
+
+    def _store_gone(self) -> bool:
+        if getattr(self.store, "closed", False):
+            self._poll.stop()
+            self._refresh_timer.stop()
+            return True
+        return False
+
+    def poll(self) -> None:
+        """Refresh when another connection has committed since the last look."""
+        if self._store_gone():
+            return
+        try:
+            version = self.store.data_version()
+        except (StoreError, sqlite3.ProgrammingError):
+            return
+        if version != self._seen_version:
+            self.refresh()
+
+    def set_open_session(self, session_id: int | None) -> None:
+        self.open_session_id = session_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the active sessions and replay their alerts."""
+        if self._store_gone():
+            return
+        now = self.clock()
+        try:
+            self._seen_version = self.store.data_version()
+            summaries = self.store.browse_sessions(
+                SessionQuery(status=SessionStatus.ACTIVE, sort="started"), limit=MAX_SESSIONS)
+            rows = []
+            for summary in summaries:
+                session = self.store.get_session(summary.id)
+                rows.append(board_row(
+                    session, self.store.readings(summary.id),
+                    self.store.acknowledgements(summary.id),
+                    self.store.profile_versions(summary.id), self.shipped,
+                    self.store.schedule(summary.id), now))
+        except (StoreError, sqlite3.ProgrammingError) as error:
+            self.status.setText(str(error))
+            return
+        self.rows = order_board(rows)
+        self._show(now)
+        self.updated.emit()
+
+    def _show(self, now: datetime) -> None:
+        self.list.clear()
+        for row in self.rows:
+            item = QListWidgetItem(row_text(row, now, self.open_session_id))
+            item.setData(Qt.ItemDataRole.UserRole, row.session_id)
+            item.setToolTip("Click to open this session")
+            if row.worst_alert is not None:
+                background, text = PRIORITY_COLOURS[row.worst_alert.priority]
+                item.setBackground(QBrush(QColor(background)))
+                item.setForeground(QBrush(QColor(text)))
+            self.list.addItem(item)
+        count = len(self.rows)
+        alerts = sum(1 for r in self.rows if r.worst_alert is not None)
+        self.status.setText(f"{count} active session{'s' if count != 1 else ''}"
+                            + (f" · {alerts} with alerts" if alerts else ""))
+
+    def texts(self) -> list[str]:
+        """What each line of the board says (for tests and screen readers)."""
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        self.openRequested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
