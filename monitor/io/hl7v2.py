@@ -452,6 +452,9 @@ def parse_hl7_file(data: bytes | BinaryIO, *, name: str, default_tz: tzinfo | No
 # --- acknowledgement -------------------------------------------------------------------------
 
 
+STANDARD_MSH = "MSH|^~\\&"
+
+
 def build_ack(message: bytes, code: str, text: str = "") -> bytes:
     """The ACK answering ``message``: MSA-1 ``code`` (AA, AE, AR), MSA-2 echoing its MSH-10,
     MSA-3 ``text`` (at most 80 characters). Segments end in CR; the caller adds MLLP framing.
@@ -464,14 +467,21 @@ def build_ack(message: bytes, code: str, text: str = "") -> bytes:
     control = hl7.generate_message_control_id()
     decoded, _ = _decode(message)
     messages = _messages(decoded)[0] if decoded else []
+    safe = re.sub(r"[|^~\\&\r\n]", " ", text[:_MSA3_MAX])
     try:
         parsed = hl7.parse(messages[0])
+        if not messages[0].startswith(STANDARD_MSH):
+            # The sender declared its own delimiters; answering in them would make an ACK
+            # other receivers (and our own framing checks) cannot read. Answer in the
+            # standard ones, echoing the control id as plain text.
+            echoed = re.sub(r"[|^~\\&\r\n]", " ", str(parsed.segment("MSH")[10]))
+            return (f"MSH|^~\\&|||||{now}||ACK|{control}|P|2.6\rMSA|{code}|{echoed}|{safe}\r"
+                    ).encode()
         ack = parsed.create_ack(code, message_id=control)
         ack.segment("MSH").assign_field(now, 7)
         if text:
             ack.segment("MSA").assign_field(parsed.escape(text[:_MSA3_MAX]), 3)
         return (str(ack).rstrip("\r") + "\r").encode("utf-8")
     except Exception:  # noqa: BLE001 - any unparseable input still gets an answer
-        safe = re.sub(r"[|^~\\&\r\n]", " ", text[:_MSA3_MAX])
         return (f"MSH|^~\\&|||||{now}||ACK|{control}|P|2.6\rMSA|{code}||{safe}\r"
                 ).encode()

@@ -346,3 +346,9 @@ def test_ack_for_garbage_is_still_an_ack():
 def test_ack_code_must_be_known():
     with pytest.raises(ValueError):
         build_ack(message(), "OK")
+
+
+def test_ack_uses_standard_delimiters_when_the_sender_declared_others():
+    odd = (b"MSH0^~\\&0SENDER0000200811211445000ORU^R01^ORU_R010CTRL-77\rPID0000AB60001\r")
+    ack = build_ack(odd, "AE", "odd delimiters")
+    assert ack.startswith(b"MSH|^~\\&|") and b"\rMSA|AE|" in ack
