@@ -32,6 +32,7 @@ class BoardRow:
     next_due: datetime | None
     overdue: bool
     worst_alert: Alert | None  # the most urgent unresolved physiological alert
+    active_alert_count: int
     last_values: Mapping[Vital, float]
     last_reading_at: datetime | None
 
@@ -73,6 +74,7 @@ def board_row(session: Session, readings: Sequence[Reading],
         next_due=due,
         overdue=due is not None and now - due > overdue_after,
         worst_alert=active[0] if active else None,
+        active_alert_count=len(active),
         last_values=values,
         last_reading_at=newest,
     )

@@ -51,6 +51,8 @@ def values_text(row: BoardRow) -> str:
 def row_text(row: BoardRow, now: datetime, open_id: int | None) -> str:
     """Three lines: who and the worst alert; phase and timing; latest values."""
     alert = row.worst_alert.text if row.worst_alert else "✓ no active alert"
+    if row.active_alert_count > 1:
+        alert += f" (+{row.active_alert_count - 1} more)"
     marker = "▶ " if row.session_id == open_id else ""
     first = f"{marker}{row.patient_id}  {row.patient_name or '(no name)'}   {alert}"
     timing = [row.phase.value]

@@ -15,6 +15,8 @@ from ..paths import APP_DIR_NAME
 from ..resources import default_profile
 from ..store import Store, StoreError
 from .alert_controller import AlertController
+from .feed_panel import install_feed
+from .import_dialog import install_import
 from .main_window import MainWindow
 from .review import install_review
 from .session_controller import SessionController
@@ -49,6 +51,8 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     if options.theme:
         settings.setValue("theme", options.theme)
     window = MainWindow(controller, alerts, settings)
+    install_import(window)
+    install_feed(window)
     install_review(window)
     now = datetime.now(UTC)
     session_id: int | None = None

@@ -43,6 +43,7 @@ class Review:
     board_dock: QDockWidget
     phases: PhaseOverlay
     archive_windows: list[MainWindow]
+    series_dialog: PatientSeriesDialog | None = None
 
     # -- closing and amending -------------------------------------------------------------
 
@@ -99,10 +100,16 @@ class Review:
                 return
             patient_id = c.session.patient.identifier
         current = c.session.id if c.session is not None else None
-        dialog = PatientSeriesDialog(c.store, patient_id, current, self.window.theme,
-                                     self.window)
+        try:
+            dialog = PatientSeriesDialog(c.store, patient_id, current, self.window.theme,
+                                         self.window)
+        except StoreError as error:
+            self.window.report(error)
+            return
         dialog.openRequested.connect(self.open_from_elsewhere)
         dialog.setModal(False)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.series_dialog = dialog
         dialog.show()
 
     def choose_read_only_database(self) -> None:

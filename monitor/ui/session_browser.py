@@ -236,7 +236,7 @@ class SessionBrowser(QDialog):
         self.status = QComboBox()
         self.status.setObjectName("browserStatus")
         for label, value in STATUS_CHOICES:
-            self.status.addItem(label, value)
+            self.status.addItem(label, value.value if value else "")
         self.errors = QLabel("")
         self.errors.setObjectName("browserErrors")
         self.errors.setStyleSheet("color: #d32f2f; font-weight: 600;")
@@ -301,9 +301,11 @@ class SessionBrowser(QDialog):
     def apply_filters(self) -> None:
         """Run the query the filter fields describe; show errors of unreadable fields."""
         self._debounce.stop()
+        status = self.status.currentData()  # Qt hands the enum back as its plain value
         query, errors = build_query(self.model.query, self.search.text(),
                                     self.date_from.text(), self.date_to.text(),
-                                    self.critical.isChecked(), self.status.currentData())
+                                    self.critical.isChecked(),
+                                    SessionStatus(status) if status else None)
         self.errors.setText("\n".join(str(e) for e in errors))
         self.errors.setVisible(bool(errors))
         if query is None:

@@ -1,0 +1,171 @@
+"""The live feed: what the MLLP listener does with each HL7 v2 message from a monitor gateway.
+
+:class:`LiveFeedHandler` is the listener's message handler. For each message it:
+
+1. rejects (AR) what is not an HL7 v2 ORU^R01 at all: garbage, an unreadable MSH, other
+   message types;
+2. reads the ORU^R01 with :func:`monitor.io.hl7v2.parse_hl7_message` (source: device);
+3. routes the readings to the patient's active session (PID-3), starting one when the
+   patient has none, or to the one session it was told to fill;
+4. commits them in one transaction, duplicates skipped (a gateway resending a message it
+   got no ACK for adds nothing);
+5. only then returns the ACK: AA when readings were committed or were all duplicates, AE when
+   the message was an ORU^R01 without usable readings (or could not be saved), AR as above.
+
+The listener runs every handler call on one dedicated thread, so the handler opens its own
+Store there on first use (a SQLite connection belongs to the thread that opened it).
+Messages hold names and identifiers: logs name the control id and the reason, never values
+of PID or the message text.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from monitor.domain.readings import Reading, Source
+from monitor.domain.sessions import Patient, Session, validate_session
+from monitor.store import Store, StoreError
+from monitor.store.imports import ImportTarget
+
+from .hl7v2 import build_ack, parse_hl7_message, split_messages
+from .importer import is_notice
+from .mllp import PeerInfo, control_id
+from .parsed import dedup_key
+
+log = logging.getLogger(__name__)
+
+#: The name imported device readings carry in their source detail: "MLLP (HL7 v2), device X".
+FEED_NAME = "MLLP"
+
+
+@dataclass(frozen=True)
+class FeedCommit:
+    """Readings of one message, committed (reported to ``on_committed``)."""
+
+    control_id: str | None
+    session_ids: tuple[int, ...]
+    readings: int
+    created_sessions: tuple[int, ...]
+    at: datetime
+
+
+def message_type_problem(message: bytes) -> str | None:
+    """Why ``message`` is not an HL7 v2 ORU^R01 at all (answer AR), or None."""
+    messages = split_messages(message)
+    if not messages:
+        return "not an HL7 v2 message (no MSH segment)"
+    msh = messages[0].split(b"\r", 1)[0]
+    if len(msh) < 8:
+        return "MSH segment too short"
+    field_sep, component_sep = msh[3:4], msh[4:5]
+    fields = msh.split(field_sep)
+    if len(fields) < 12:
+        return "MSH segment is incomplete (needs MSH-12)"
+    kind = fields[8].split(component_sep)
+    event = kind[1] if len(kind) > 1 else b""
+    if kind[0].upper() != b"ORU":
+        shown = fields[8].decode("ascii", "replace")[:20] or "no MSH-9"
+        return f"{shown} is not an observation result (ORU^R01)"
+    if event and event.upper() != b"R01":
+        return f"ORU^{event.decode('ascii', 'replace')[:8]} is not ORU^R01"
+    return None
+
+
+class LiveFeedHandler:
+    """The MLLP message handler that writes device readings to the database at ``db_path``.
+
+    ``session_id`` sends every reading to that session instead of routing by PID-3.
+    ``on_committed`` is called on the handler thread after each commit (a GUI must marshal
+    it to its own thread). Call :meth:`close` after the listener has stopped."""
+
+    def __init__(self, db_path: str | Path, *, session_id: int | None = None,
+                 default_tz: tzinfo | None = None,
+                 on_committed: Callable[[FeedCommit], None] | None = None,
+                 by: str = "feed"):
+        self.db_path = Path(db_path)
+        self.session_id = session_id
+        self.default_tz = default_tz
+        self.on_committed = on_committed
+        self.by = by
+        self._store: Store | None = None
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, message: bytes, peer: PeerInfo) -> bytes:
+        """Handle one de-framed message; return its ACK (unframed)."""
+        ctrl = control_id(message)
+        problem = message_type_problem(message)
+        if problem is not None:
+            log.warning("feed: message %s from %s rejected: %s", ctrl, peer, problem)
+            return build_ack(message, "AR", problem)
+        result = parse_hl7_message(message, name=FEED_NAME, default_tz=self.default_tz,
+                                   source=Source.DEVICE)
+        errors = [e for e in result.errors if not is_notice(e)]
+        for error in errors:
+            log.warning("feed: message %s from %s: %s", ctrl, peer, error.message)
+        routed: list[tuple[ImportTarget, Reading]] = []
+        for parsed in result.readings:
+            target, why = self._target(parsed.patient_id)
+            if target is None:
+                log.warning("feed: message %s from %s: %s", ctrl, peer, why)
+                return build_ack(message, "AE", why)
+            routed.append((target, parsed.reading))
+        if not routed:
+            # Nothing to chart: say why (a value the device could not obtain is a notice).
+            first = errors[0] if errors else next(iter(result.errors), None)
+            reason = first.message if first else "no vital-sign values in the message"
+            return build_ack(message, "AE", reason)
+        return self._commit(message, ctrl, peer, routed, skipped=len(errors))
+
+    def _target(self, patient_id: str | None) -> tuple[ImportTarget | None, str]:
+        if self.session_id is not None:
+            return ImportTarget(session_id=self.session_id), ""
+        if not patient_id:
+            return None, "no patient id in PID-3"
+        if validate_session(Session(Patient(patient_id)), datetime.now(UTC)):
+            return None, "PID-3 patient id is not usable (too long or with separators)"
+        return ImportTarget(patient_id=patient_id), ""
+
+    def _commit(self, message: bytes, ctrl: str | None, peer: PeerInfo,
+                routed: list[tuple[ImportTarget, Reading]], skipped: int) -> bytes:
+        try:
+            store = self._open()
+            totals = store.commit_import([routed], duplicate_key=dedup_key, by=self.by)
+        except StoreError as error:
+            log.error("feed: message %s from %s not saved: %s", ctrl, peer,
+                      type(error).__name__)
+            return build_ack(message, "AE", "could not be saved; send again later")
+        if not totals.imported:
+            return build_ack(message, "AA", "duplicate: already recorded")
+        commit = FeedCommit(
+            ctrl, tuple(s.session_id for s in totals.sessions if s.session_id is not None),
+            totals.imported,
+            tuple(s.session_id for s in totals.sessions if s.created and s.session_id),
+            datetime.now(UTC))
+        if self.on_committed is not None:
+            try:
+                self.on_committed(commit)
+            except Exception:  # noqa: BLE001 - an observer must not cost the gateway its ACK
+                log.exception("feed: on_committed failed")
+        text = f"{skipped} observation(s) skipped" if skipped else ""
+        return build_ack(message, "AA", text)
+
+    def _open(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.db_path, check=False)
+            self._thread = threading.current_thread()
+        return self._store
+
+    def close(self) -> None:
+        """Close the handler's database connection (after the listener stopped)."""
+        store, self._store = self._store, None
+        if store is None:
+            return
+        if threading.current_thread() is self._thread:
+            store.close()
+        # Otherwise the connection belongs to the listener's finished handler thread, and
+        # sqlite3 refuses a close from here; dropping it closes it when it is collected.

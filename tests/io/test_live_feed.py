@@ -1,0 +1,142 @@
+"""The live-feed handler: ACK codes, routing by PID-3, commit before ACK, on a real listener."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import hl7
+import pytest
+
+from monitor.domain.readings import Source
+from monitor.domain.sessions import Patient, Session
+from monitor.domain.vitals import Vital
+from monitor.io.live_feed import FeedCommit, LiveFeedHandler, message_type_problem
+from monitor.io.mllp import MllpListener, PeerInfo
+from monitor.io.mllp_client import MllpClient
+from monitor.store import Store
+
+PEER = PeerInfo("127.0.0.1", 40000, datetime(2024, 5, 1, tzinfo=UTC))
+
+
+def oru(ctrl: str, *obx: str, patient: str = "P-100", time: str = "20240501120000+0000",
+        kind: str = "ORU^R01") -> bytes:
+    lines = [f"MSH|^~\\&|GW|WARD|MON|REC|{time}||{kind}|{ctrl}|P|2.6",
+             f"PID|||{patient}^^^HOSP^MR||Doe^John", f"OBR|1|||VITALS|||{time}",
+             *(obx or ("OBX|1|NM|8867-4^HR^LN||72|/min|||||F",))]
+    return ("\r".join(lines) + "\r").encode()
+
+
+def msa(ack: bytes) -> tuple[str, str, str]:
+    message = hl7.parse(ack.decode())
+    segment = message.segment("MSA")
+    text = message.unescape(str(segment(3))) if len(segment) > 3 else ""
+    return str(segment(1)), str(segment(2)), text
+
+
+@pytest.fixture
+def handler(db_path: Path):
+    commits: list[FeedCommit] = []
+    h = LiveFeedHandler(db_path, on_committed=commits.append)
+    h.commits = commits  # type: ignore[attr-defined]
+    yield h
+    h.close()
+
+
+def test_readings_go_to_the_patients_active_session(handler: LiveFeedHandler,
+                                                    store: Store) -> None:
+    session = store.create_session(Session(Patient("P-100")), by="AB")
+    assert msa(handler(oru("M1"), PEER))[:2] == ("AA", "M1")
+    [reading] = store.readings(session.id or 0)
+    assert dict(reading.values) == {Vital.HR: 72}
+    assert reading.source is Source.DEVICE
+    assert reading.source_detail == "MLLP (HL7 v2), device GW"
+    assert handler.commits[0].session_ids == (session.id,)  # type: ignore[attr-defined]
+
+
+def test_a_new_patient_gets_a_new_session(handler: LiveFeedHandler, store: Store) -> None:
+    assert msa(handler(oru("M1", patient="P-NEW"), PEER))[0] == "AA"
+    session = store.active_session_for_patient("P-NEW")
+    assert session is not None
+    assert handler.commits[0].created_sessions == (session.id,)  # type: ignore[attr-defined]
+
+
+def test_a_resent_message_is_acknowledged_and_adds_nothing(handler: LiveFeedHandler,
+                                                           store: Store) -> None:
+    handler(oru("M1"), PEER)
+    assert msa(handler(oru("M1"), PEER)) == ("AA", "M1", "duplicate: already recorded")
+    session = store.active_session_for_patient("P-100")
+    assert session is not None and len(store.readings(session.id or 0)) == 1
+
+
+def test_fixed_session_takes_every_reading(db_path: Path, store: Store) -> None:
+    session = store.create_session(Session(Patient("BED-3")), by="AB")
+    handler = LiveFeedHandler(db_path, session_id=session.id)
+    try:
+        assert msa(handler(oru("M1", patient="SOMEONE"), PEER))[0] == "AA"
+        assert msa(handler(oru("M2", patient=""), PEER))[0] == "AA"
+    finally:
+        handler.close()
+    assert len(store.readings(session.id or 0)) == 1  # M2 repeats M1's reading
+    assert store.active_session_for_patient("SOMEONE") is None
+
+
+@pytest.mark.parametrize(("message", "code", "reason"), [
+    (oru("E1", "OBX|1|NM|8867-4^HR^LN||700|/min|||||F"), "AE", "plausible range"),
+    (oru("E2", "OBX|1|NM|8867-4^HR^LN||fast|/min|||||F"), "AE", "not a number"),
+    (oru("E3", "OBX|1|NM|99999-9^Odd^LN||5|/min|||||F"), "AE", "not a vital sign"),
+    (oru("E4", "OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|||%|||||X"), "AE", "OBX-11 is X"),
+    (oru("E5", patient=""), "AE", "no patient id in PID-3"),
+    (oru("E6", patient="A" * 80), "AE", "patient id is not usable"),
+    (oru("E7", kind="ADT^A01"), "AR", "ADT^A01 is not an observation result"),
+    (oru("E8", kind="ORU^R30"), "AR", "ORU^R30 is not ORU^R01"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "AR", "not an HL7 v2 message"),
+    (b"MSH|^~\\&|short", "AR", "MSH segment is incomplete"),
+    (bytes(range(256)), "AR", ""),
+    (b"", "AR", "not an HL7 v2 message"),
+])
+def test_bad_messages_are_answered_logged_and_save_nothing(
+        handler: LiveFeedHandler, store: Store, caplog, message: bytes, code: str,
+        reason: str) -> None:
+    with caplog.at_level(logging.WARNING, logger="monitor.io.live_feed"):
+        ack = handler(message, PEER)
+    got, _, text = msa(ack)
+    assert got == code
+    assert reason in text
+    assert store.sessions() == []
+    assert "Doe" not in caplog.text  # no patient data in the log
+    if code == "AR":
+        assert "rejected" in caplog.text
+
+
+def test_partly_invalid_message_commits_the_rest(handler: LiveFeedHandler, store: Store) -> None:
+    ack = handler(oru("M1", "OBX|1|NM|8867-4^HR^LN||72|/min|||||F",
+                      "OBX|2|NM|99999-9^Odd^LN||5|/min|||||F"), PEER)
+    assert msa(ack) == ("AA", "M1", "1 observation(s) skipped")
+
+
+def test_message_type_problem() -> None:
+    assert message_type_problem(oru("X")) is None
+    assert message_type_problem(oru("X", kind="ORU")) is None
+
+
+def test_ack_arrives_only_after_the_commit(db_path: Path, store: Store) -> None:
+    """Over a real socket: the moment the AA arrives, another connection sees the reading."""
+    handler = LiveFeedHandler(db_path)
+    listener = MllpListener(handler, port=0)
+    listener.start()
+    try:
+        with MllpClient(*listener.address, timeout=10) as client:
+            for n in range(5):
+                ack = client.send(oru(f"M{n}", f"OBX|1|NM|8867-4^HR^LN||{70 + n}|/min|||||F",
+                                      time=f"2024050112{n:02d}00+0000"))
+                assert msa(ack)[:2] == ("AA", f"M{n}")
+                session = store.active_session_for_patient("P-100")
+                assert session is not None
+                assert len(store.readings(session.id or 0)) == n + 1
+            client.send_raw(b"\x0bnot hl7 at all\x1c\r")
+            assert msa(client.receive())[0] == "AR"
+    finally:
+        listener.stop()
+        handler.close()

@@ -1,0 +1,188 @@
+"""File > Import… and dropping a file: preview, invalid rows, commit, cancel, as a nurse does it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+
+from monitor.domain.vitals import Vital
+from monitor.store import Store
+from monitor.ui import import_dialog
+from monitor.ui.import_dialog import ImportDialog
+from monitor.ui.main_window import MainWindow
+from monitor.ui.readings_model import SOURCE_COL
+
+GOOD = "time,SBP,DBP,HR\n2024-05-01T10:00:00Z,120,80,70\n2024-05-01T10:05:00Z,125,82,72\n"
+BAD_ROW = "2024-05-01T10:10:00Z,abc,80,70\n"
+ORU = ("MSH|^~\\&|GW|WARD|MON|REC|20240501120000+0000||ORU^R01|C1|P|2.6\r"
+       "PID|||P-900^^^HOSP^MR||Doe^John\rOBR|1|||VITALS|||20240501120000+0000\r"
+       "OBX|1|NM|8867-4^HR^LN||70|/min|||||F\r")
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    return path
+
+
+def open_from_menu(window: MainWindow, qtbot, monkeypatch, path: Path) -> ImportDialog:
+    monkeypatch.setattr(import_dialog.QFileDialog, "getOpenFileName",
+                        lambda *args, **kwargs: (str(path), ""))
+    window.findChild(QAction, "importAction").trigger()
+    dialog = window.import_actions.dialog
+    assert isinstance(dialog, ImportDialog)
+    qtbot.waitUntil(lambda: dialog.report is not None or bool(dialog.message.text()))
+    return dialog
+
+
+def rows_in_db(db_path: Path) -> list[tuple]:
+    with sqlite3.connect(db_path) as conn:
+        return [conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
+                for t in ("sessions", "readings", "imports", "audit_log")]
+
+
+def test_import_from_the_file_menu_with_an_invalid_row(window: MainWindow, qtbot, monkeypatch,
+                                                       tmp_path: Path,
+                                                       other_connection: Store) -> None:
+    dialog = open_from_menu(window, qtbot, monkeypatch,
+                            write(tmp_path, "vitals.csv", GOOD + BAD_ROW))
+    summary = dialog.summary.text()
+    assert "<b>2</b> new readings" in summary and "<b>1</b> invalid" in summary
+    assert "patient P-100" in summary
+    assert dialog.problems.item(0, 0).text() == "line 4, column 'SBP'"
+    assert dialog.problems.item(0, 1).text() == "'abc' is not a number"
+    assert not dialog.import_button.isEnabled()  # invalid rows: nothing unless chosen
+
+    dialog.skip_box.click()
+    assert dialog.import_button.isEnabled()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert "initials" in dialog.message.text()  # who imports is recorded
+    qtbot.keyClicks(dialog.initials, "kl")
+    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+
+    session = window.controller.session
+    assert session is not None
+    stored = other_connection.readings(session.id or 0)
+    assert [r.values[Vital.SBP] for r in stored] == [120, 125]
+    assert other_connection.import_runs(session.id or 0)[0]["imported_by"] == "KL"
+    model = window.table_model
+    assert model.rowCount() == 2  # the table shows them at once, with their source
+    assert model.index(0, SOURCE_COL).data() == "import: vitals.csv (CSV)"
+    assert len(window.controller.current_readings()) == 2  # what the chart plots
+
+
+def drop_on(window: MainWindow, mime: QMimeData) -> tuple[bool, bool]:
+    """Drag ``mime`` over the window and drop it; (drag accepted, drop accepted)."""
+    enter = QDragEnterEvent(QPoint(200, 200), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    drop = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    # Qt routes a Drop only from a real drag (its drag manager); hand it to the window's
+    # drop handling as that would.
+    window.import_actions.eventFilter(window, drop)
+    return enter.isAccepted(), drop.isAccepted()
+
+
+def test_dropping_a_file_opens_the_preview(window: MainWindow, qtbot, tmp_path: Path) -> None:
+    path = write(tmp_path, "dropped.csv", GOOD)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    assert drop_on(window, mime) == (True, True)
+    dialog = window.import_actions.dialog
+    assert isinstance(dialog, ImportDialog) and dialog.path == path
+    qtbot.waitUntil(lambda: dialog.report is not None)
+    assert dialog.report.new == 2 and dialog.import_button.isEnabled()
+    qtbot.keyClicks(dialog.initials, "AB")
+    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+        dialog.import_button.click()
+    assert window.table_model.rowCount() == 2
+
+
+def test_dropping_something_that_is_not_a_file_is_ignored(window: MainWindow) -> None:
+    mime = QMimeData()
+    mime.setText("120/80")
+    assert drop_on(window, mime) == (False, False)
+    assert window.import_actions.dialog is None
+
+
+def test_file_for_another_patient_warns_and_can_go_to_that_patient(
+        window: MainWindow, qtbot, monkeypatch, tmp_path: Path, other_connection: Store) -> None:
+    dialog = open_from_menu(window, qtbot, monkeypatch, write(tmp_path, "feed.hl7", ORU))
+    assert "The file is for patient P-900, not P-100" in dialog.summary.text()
+    dialog.target_box.setCurrentIndex(1)  # the patient named in the file
+    assert not dialog.import_button.isEnabled()  # options changed: preview again
+    dialog.preview_button.click()
+    qtbot.waitUntil(lambda: dialog.report is not None)
+    assert "a new session for patient P-900" in dialog.summary.text()
+    qtbot.keyClicks(dialog.initials, "AB")
+    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+        dialog.import_button.click()
+    assert window.table_model.rowCount() == 0  # the open session did not change
+    other = other_connection.active_session_for_patient("P-900")
+    assert other is not None
+    assert [dict(r.values) for r in other_connection.readings(other.id or 0)] == [
+        {Vital.HR: 70}]
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (bytes(range(256)) * 4, "binary"),
+    (b"", "the file is empty"),
+    (b"time,colour\n2024-05-01T10:00:00Z,blue\n", "no vital-sign columns"),
+])
+def test_bad_files_show_the_reason_and_cannot_be_imported(
+        window: MainWindow, qtbot, monkeypatch, tmp_path: Path, db_path: Path, data: bytes,
+        reason: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    before = rows_in_db(db_path)
+    dialog = open_from_menu(window, qtbot, monkeypatch, path)
+    assert "<b>0</b> new" in dialog.summary.text()
+    assert reason in dialog.problems.item(0, 1).text()
+    assert not dialog.import_button.isEnabled()
+    dialog.skip_box.click()
+    assert not dialog.import_button.isEnabled()  # nothing valid to import
+    assert rows_in_db(db_path) == before
+
+
+def test_bad_start_time_is_named(window: MainWindow, qtbot, monkeypatch, tmp_path: Path) -> None:
+    dialog = open_from_menu(window, qtbot, monkeypatch, write(tmp_path, "v.csv", GOOD))
+    qtbot.keyClicks(dialog.start_edit, "soon")
+    dialog.preview_button.click()
+    assert dialog.message.text().startswith("Start time: 'soon' is not a date and time")
+
+
+def test_cancel_mid_import_leaves_the_database_unchanged(
+        window: MainWindow, qtbot, monkeypatch, tmp_path: Path, db_path: Path) -> None:
+    lines = ["time,SBP,DBP,HR"] + [f"2024-05-01T{10 + i // 3600:02d}:{i // 60 % 60:02d}:"
+                                   f"{i % 60:02d}Z,{100 + i % 50},70,{60 + i % 30}"
+                                   for i in range(20000)]
+    dialog = open_from_menu(window, qtbot, monkeypatch,
+                            write(tmp_path, "big.csv", "\n".join(lines) + "\n"))
+    assert dialog.report is not None and dialog.report.new == 20000
+    before = rows_in_db(db_path)
+    qtbot.keyClicks(dialog.initials, "AB")
+    dialog.import_button.click()
+    progress = dialog.findChild(QProgressDialog, "importProgress")
+    assert progress is not None
+    cancel_button = progress.findChild(QPushButton)
+    assert cancel_button.text() == "Cancel"
+    with qtbot.waitSignal(dialog.job.failed, timeout=20_000):
+        cancel_button.click()
+    assert dialog.message.text() == "Cancelled: nothing was imported."
+    assert rows_in_db(db_path) == before
+    assert window.table_model.rowCount() == 0
+    assert dialog.isVisible() and dialog.import_button.isEnabled()  # can try again
+
+
+def test_import_sits_in_the_file_menu_above_quit(window: MainWindow) -> None:
+    file_menu = window.menuBar().actions()[0].menu()
+    texts = [a.text() for a in file_menu.actions() if a.text()]
+    assert texts.index("&Import…") < texts.index("&Quit")
+    assert window.findChild(QAction, "importAction").shortcut().toString() == "Ctrl+I"
