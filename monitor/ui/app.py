@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,25 +70,41 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     return window
 
 
+def show_fatal(message: str, quit_after_ms: int | None) -> None:
+    """Tell the user why the app cannot start: on stderr and in a dialog (which closes by
+    itself in scripted runs, so nothing ever hangs on it)."""
+    print(f"error: {message}", file=sys.stderr)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Infusion Recovery Monitor", message)
+    if quit_after_ms is not None:
+        QTimer.singleShot(quit_after_ms, box.accept)
+    box.exec()
+
+
 def run_gui(options: GuiOptions, argv: list[str]) -> int:
-    """Open the window and run the event loop until it closes."""
+    """Open the window and run the event loop until it closes. A window may ask to be
+    rebuilt on a fresh connection (after a restore), which this loop does."""
     app = get_application(argv)
-    try:
-        if options.demo and options.db_path.exists():
-            options.db_path.unlink()  # the demo database is rebuilt on every start
-        store = Store.open(options.db_path)
-    except StoreError as error:
-        QMessageBox.critical(None, "Infusion Recovery Monitor", str(error))
-        return 2
-    try:
-        window = build_window(store, options)
-        screen = app.primaryScreen()
-        if screen is not None:
-            area = screen.availableGeometry()
-            window.resize(min(1500, area.width()), min(950, area.height()))
-        window.show()
-        if options.quit_after_ms is not None:
-            QTimer.singleShot(options.quit_after_ms, window.close)
-        return int(app.exec())
-    finally:
-        store.close()
+    if options.demo:
+        for suffix in ("", "-wal", "-shm"):  # the demo database is rebuilt on every start
+            Path(f"{options.db_path}{suffix}").unlink(missing_ok=True)
+    while True:
+        try:
+            store = Store.open(options.db_path)
+        except StoreError as error:
+            show_fatal(str(error), options.quit_after_ms)
+            return 2
+        try:
+            window = build_window(store, options)
+            screen = app.primaryScreen()
+            if screen is not None:
+                area = screen.availableGeometry()
+                window.resize(min(1500, area.width()), min(950, area.height()))
+            window.show()
+            if options.quit_after_ms is not None:
+                QTimer.singleShot(options.quit_after_ms, window.close)
+            code = int(app.exec())
+        finally:
+            store.close()
+        if not getattr(window, "restart_requested", False):
+            return code
+        options = replace(options, demo=False)
