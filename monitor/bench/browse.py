@@ -45,7 +45,7 @@ def cache_path(sessions: int, per_session: int) -> Path:
     return folder / f"browse-{sessions}x{per_session}-schema{schema.schema_version()}.sqlite"
 
 
-def _session_rows(sessions: int, per_session: int, rng: random.Random
+def _session_rows(sessions: int, per_session: int, active: int, rng: random.Random
                   ) -> Iterator[tuple[object, ...]]:
     patients = max(1, sessions // 5)  # a series of about five infusions per patient
     for sid in range(1, sessions + 1):
@@ -54,14 +54,14 @@ def _session_rows(sessions: int, per_session: int, rng: random.Random
         infusion_start = started + timedelta(minutes=15)
         infusion_end = infusion_start + timedelta(minutes=rng.choice((40, 60, 90)))
         last = started + timedelta(minutes=3 * (per_session - 1))
-        active = sid > sessions - 10
+        is_active = sid > sessions - active
         worst = rng.choices((0, 1, 2, 3), weights=(70, 5, 17, 8))[0]
         yield (sid, f"MRN-{patient:06d}",
                f"{FIRST_NAMES[patient % 20]} {LAST_NAMES[(patient // 20) % 15]}",
                infusion_start.isoformat(), infusion_end.isoformat(),
-               120.0, 78.0, 72.0, "active" if active else "closed",
+               120.0, 78.0, 72.0, "active" if is_active else "closed",
                started.isoformat(), started.timestamp(),
-               None if active else (last + timedelta(minutes=10)).isoformat(),
+               None if is_active else (last + timedelta(minutes=10)).isoformat(),
                "JM", per_session, worst, last.timestamp())
 
 
@@ -93,9 +93,10 @@ def _chunks(rows: Iterator[tuple[object, ...]], size: int = 200_000
         yield chunk
 
 
-def populate(path: Path, sessions: int, per_session: int, seed: int = 6) -> None:
-    """Create the real schema at ``path`` and fill it with generated sessions and
-    readings, fast (one transaction, raw executemany)."""
+def populate(path: Path, sessions: int, per_session: int, seed: int = 6,
+             active: int = 10) -> None:
+    """Create the real schema at ``path`` and fill it with generated sessions (the newest
+    ``active`` ones still active) and readings, fast (one transaction, raw executemany)."""
     from ..store import Store
 
     Store.open(path).close()
@@ -118,7 +119,7 @@ def populate(path: Path, sessions: int, per_session: int, seed: int = 6) -> None
             " baseline_sbp, baseline_dbp, baseline_hr, status, started_at, started_ts,"
             " closed_at, created_by, reading_count, worst_alert, last_reading_ts)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _session_rows(sessions, per_session, rng))
+            _session_rows(sessions, per_session, active, rng))
         for chunk in _chunks(_reading_rows(sessions, per_session, rng)):
             conn.executemany(
                 "INSERT INTO readings (session_id, taken_at, taken_ts, sbp, dbp, map, hr, rr,"

@@ -128,6 +128,9 @@ class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords):
     def close(self) -> None:
         """Close the connection; everything written is already on disk."""
         self._db.close()
+        self.closed = True
+
+    closed = False
 
     def __enter__(self) -> Store:
         return self

@@ -37,7 +37,7 @@ PRIORITY_COLOURS = {AlertPriority.HIGH: ("#c62828", "#ffffff"),
 def values_text(row: BoardRow) -> str:
     """The latest values in the order nurses read them, e.g. ``BP 142/88  HR 91``."""
     v = row.last_values
-    parts = []
+    parts: list[str] = []
     if Vital.SBP in v and Vital.DBP in v:
         parts.append(f"BP {fmt_value(v[Vital.SBP])}/{fmt_value(v[Vital.DBP])}")
     for vital, label in ((Vital.HR, "HR"), (Vital.RR, "RR"), (Vital.SPO2, "SpO2")):
@@ -49,24 +49,24 @@ def values_text(row: BoardRow) -> str:
 
 
 def row_text(row: BoardRow, now: datetime, open_id: int | None) -> str:
-    """Three lines: who and the worst alert; phase and timing; latest values."""
+    """Four short lines (the board is a narrow column): who; the worst alert; phase and
+    timing; latest values."""
     alert = row.worst_alert.text if row.worst_alert else "✓ no active alert"
     if row.active_alert_count > 1:
         alert += f" (+{row.active_alert_count - 1} more)"
     marker = "▶ " if row.session_id == open_id else ""
-    first = f"{marker}{row.patient_id}  {row.patient_name or '(no name)'}   {alert}"
+    first = f"{marker}{row.patient_id}  {row.patient_name or '(no name)'}"
     timing = [row.phase.value]
     if row.since_infusion_end is not None:
-        timing.append(f"{fmt_duration(row.since_infusion_end)} since infusion end")
+        timing.append(f"{fmt_duration(row.since_infusion_end)} since end")
     if row.next_due is not None:
         if row.overdue:
             timing.append(f"OVERDUE since {fmt_time(row.next_due)}")
         elif row.next_due <= now:
             timing.append(f"reading due now ({fmt_time(row.next_due)})")
         else:
-            timing.append(f"next due {fmt_time(row.next_due)} "
-                          f"(in {fmt_duration(row.next_due - now)})")
-    return f"{first}\n{' · '.join(timing)}\n{values_text(row)}"
+            timing.append(f"next due {fmt_time(row.next_due)}")
+    return f"{first}\n{alert}\n{' · '.join(timing)}\n{values_text(row)}"
 
 
 class ActiveBoard(QWidget):
@@ -89,6 +89,8 @@ class ActiveBoard(QWidget):
         self.list.setObjectName("activeBoardList")
         self.list.setAlternatingRowColors(False)
         self.list.setSpacing(2)
+        self.list.setWordWrap(True)
+        self.setMinimumWidth(330)
         self.list.setStyleSheet("QListWidget { font-size: 11pt; }")
         self.status = QLabel("")
         self.status.setObjectName("activeBoardStatus")
@@ -172,8 +174,10 @@ class ActiveBoard(QWidget):
             item = QListWidgetItem(row_text(row, now, self.open_session_id))
             item.setData(Qt.ItemDataRole.UserRole, row.session_id)
             item.setToolTip("Click to open this session")
-            if row.worst_alert is not None:
-                background, text = PRIORITY_COLOURS[row.worst_alert.priority]
+            priority = row.worst_alert.priority if row.worst_alert else (
+                AlertPriority.LOW if row.overdue else None)  # overdue: a low-priority prompt
+            if priority is not None:
+                background, text = PRIORITY_COLOURS[priority]
                 item.setBackground(QBrush(QColor(background)))
                 item.setForeground(QBrush(QColor(text)))
             self.list.addItem(item)

@@ -165,8 +165,15 @@ class AlertController(QObject):
             if alert.acknowledged_at is None:
                 self.acknowledge(alert.id, by)
 
+    def shutdown(self) -> None:
+        """Stop the clock (the window is closing)."""
+        self._timer.stop()
+
     def tick(self) -> None:
         """Let time pass: reminders and technical alerts."""
+        if self.store.closed:
+            self._timer.stop()
+            return
         if self.engine is not None and not self.passive():
             self._record(self.engine.tick(self.clock(), next_due_at=self.next_due(),
                                           last_feed_message_at=self.last_feed_message_at))
@@ -211,7 +218,10 @@ class AlertController(QObject):
             errors.append(FieldError("Applies to", "no session is open"))
         if errors:
             raise ValidationFailed(errors)
-        previous = self.profile
+        # The audit's old values are those of the version this one replaces: the clinic
+        # default (or preset) for a clinic change, whatever was in force for a session one.
+        previous = (self.profile if scope is ProfileScope.SESSION
+                    else (self.store.clinic_profile() or self.shipped).profile)
         self.store.save_profile(profile, settings, by=by.strip().upper(), reason=reason.strip(),
                                 session_id=session_id if scope is ProfileScope.SESSION
                                 else None, previous=previous)

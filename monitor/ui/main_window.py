@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -268,6 +268,11 @@ class MainWindow(QMainWindow):
             f"Database: {self.controller.store.path}\n\n"
             "Vital-signs charting for recovery after IV ketamine infusions.",
         )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.controller.shutdown()
+        self.alerts.shutdown()
+        super().closeEvent(event)
 
     def report(self, error: Exception) -> None:
         """The one place errors reach the user from the window."""
