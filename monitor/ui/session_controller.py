@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..domain.closing import DischargeDetails, validate_amendment, validate_discharge
 from ..domain.errors import FieldError, ValidationFailed
@@ -20,6 +20,7 @@ from ..domain.vitals import Vital
 from ..store import Store
 
 REASON_MISSING = FieldError("Reason", "say why")
+EXTERNAL_POLL_MS = 1000
 
 
 def utc_now() -> datetime:
@@ -48,6 +49,13 @@ class SessionController(QObject):
         self.readings: list[Reading] = []
         #: (initials, reason) while a closed session is being amended.
         self.amendment: tuple[str, str] | None = None
+        self._marks = 0
+        # Another app instance, the live feed or an import worker commits through its own
+        # connection; PRAGMA data_version tells us cheaply when that happened.
+        self._data_version = store.data_version()
+        self._watch = QTimer(self)
+        self._watch.timeout.connect(self.refresh_from_store)
+        self._watch.start(EXTERNAL_POLL_MS)
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -56,6 +64,7 @@ class SessionController(QObject):
         self.amendment = None
         self.session = self.store.get_session(session_id)
         self.readings = self.store.readings(session_id)
+        self._marks = self.store.mark_count(session_id)
         self.sessionChanged.emit()
         self.readingsChanged.emit()
         return self.session
@@ -192,8 +201,40 @@ class SessionController(QObject):
         by another connection) and tell everything derived from them."""
         session = self._require_session()
         self.readings = self.store.readings(session.id or 0)
+        self._marks = self.store.mark_count(session.id or 0)
         self.readingsChanged.emit()
         self.readingsAmended.emit()
+
+    def refresh_from_store(self) -> None:
+        """Show what other connections committed. New readings after the newest are
+        appended (alerts evaluate them as they come); anything else reloads the session."""
+        if self.store.closed:
+            self._watch.stop()
+            return
+        version = self.store.data_version()
+        if version == self._data_version:
+            return
+        self._data_version = version
+        if self.session is None or self.session.id is None:
+            return
+        last_id = max((r.id or 0 for r in self.readings), default=0)
+        new = self.store.readings_after(self.session.id, last_id)
+        newest = max((r.taken_at for r in self.readings if r.is_current), default=None)
+        appendable = all(r.supersedes is None and (newest is None or r.taken_at >= newest)
+                         for r in new)
+        if self.store.mark_count(self.session.id) != self._marks or not appendable:
+            self.reload()
+            return
+        if not new:
+            return
+        self.readings = sorted([*self.readings, *new], key=lambda r: (r.taken_at, r.id or 0))
+        self.readingsChanged.emit()
+        for reading in new:
+            self.readingSaved.emit(reading)
+
+    def shutdown(self) -> None:
+        """Stop watching the store (the window is closing)."""
+        self._watch.stop()
 
     def current_readings(self) -> list[Reading]:
         return [r for r in self.readings if r.is_current]

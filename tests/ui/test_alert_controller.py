@@ -82,3 +82,21 @@ def test_inconsistent_thresholds_are_refused_and_nothing_changes(window, other_c
     assert "SBP critical high" in str(failure.value)
     assert other_connection.session_profile(window.controller.session.id) is None
     assert window.alerts.profile.limits[Vital.SBP].caution_high == 160
+
+
+def test_readings_from_another_connection_appear_and_raise_alerts(qtbot, window,
+                                                                  other_connection):
+    """A second app instance (or the live feed) writes through its own connection."""
+    session_id = window.controller.session.id
+    other_connection.add_reading(session_id, new_reading(
+        datetime.now(UTC), {Vital.SBP: 186, Vital.DBP: 95}, entered_by="KL"))
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 1, timeout=5000)
+    assert [a.message for a in window.alerts.active_alerts()] == ["SBP 186 > 180 mmHg"]
+    assert list(window.chart.series(Vital.SBP)[1]) == [186]
+
+
+def test_a_mark_made_elsewhere_reloads_the_session(qtbot, window, other_connection):
+    reading = save(window, 2, sbp=184, dbp=90)
+    other_connection.mark_entered_in_error(reading.id, "AB", "wrong patient")
+    qtbot.waitUntil(lambda: window.alerts.active_alerts() == [], timeout=5000)
+    assert window.table_model.index(0, 9).data().startswith("ENTERED IN ERROR")
