@@ -15,7 +15,9 @@ from ..domain.sessions import Patient, Session
 from ..paths import APP_DIR_NAME
 from ..resources import default_profile
 from ..store import Store, StoreError
+from ..store.backup import restore_database
 from .alert_controller import AlertController
+from .backup_ui import install_backups
 from .feed_panel import install_feed
 from .import_dialog import install_import
 from .main_window import MainWindow
@@ -55,6 +57,7 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     install_import(window)
     install_feed(window)
     install_review(window)
+    install_backups(window)
     now = datetime.now(UTC)
     session_id: int | None = None
     if options.demo:
@@ -108,3 +111,13 @@ def run_gui(options: GuiOptions, argv: list[str]) -> int:
         if not getattr(window, "restart_requested", False):
             return code
         options = replace(options, demo=False)
+        backup = getattr(window, "pending_restore", None)
+        if backup is not None:
+            try:
+                kept = restore_database(Path(backup), options.db_path)
+            except (StoreError, OSError) as error:
+                show_fatal(f"The restore was refused and nothing was changed: {error}",
+                           options.quit_after_ms)
+                continue
+            print(f"restored {backup}; the previous database is kept as {kept}",
+                  file=sys.stderr)
