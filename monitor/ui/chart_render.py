@@ -1,0 +1,342 @@
+"""The session chart drawn off screen for export: PNG at a chosen size and SVG.
+
+It is the app's own VitalsChart (same panels, bands, flagged points and infusion lines), always
+in the LIGHT theme whatever the screen shows (paper is white), with what a chart in the notes
+needs beside: a title, alert markers, timeline events, and a key. Rendering draws the scene as
+vectors onto the target, so a 300 dpi PNG has sharp text rather than an enlarged screenshot.
+
+Widgets belong to the GUI thread: call these from it (the export dialog does the slow parts,
+reading the store and writing files, in a worker).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPaintDevice, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QApplication
+
+from ..domain.alerts import AlertKind, AlertPriority
+from ..domain.events import ClinicalEvent, SedationEntry
+from ..domain.thresholds import Severity
+from ..domain.vitals import VITAL_SPECS, Vital
+from ..io.export_data import SessionRecord
+from .chart import PANELS, VitalsChart
+from .theme import LIGHT
+
+#: 8 x 5 inches at 300 dpi: fills the text width of an A4 or Letter page at print quality.
+DEFAULT_SIZE = QSize(2400, 1500)
+PRINT_DPI = 300
+SCREEN_DPI = 96
+#: Layout happens at this width in screen pixels and is then scaled to the target, so text
+#: and lines keep their proportions at any output size.
+LAYOUT_WIDTH = 1200
+MIN_SIDE, MAX_SIDE = 200, 12000
+EDGE_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """The stretch of the session to draw."""
+
+    start: datetime
+    end: datetime
+
+
+def check_size(size: QSize) -> None:
+    """Raise ValueError naming the problem when ``size`` cannot be rendered."""
+    for label, side in (("width", size.width()), ("height", size.height())):
+        if not MIN_SIDE <= side <= MAX_SIDE:
+            raise ValueError(f"image {label} {side} px is not between {MIN_SIDE} and {MAX_SIDE}")
+
+
+def session_range(record: SessionRecord) -> TimeRange | None:
+    """The whole session: readings, infusion and timeline, with a small margin."""
+    times = [r.taken_at for r in record.current_readings()]
+    inf = record.session.infusion
+    times += [t for t in (inf.started_at, inf.ended_at) if t is not None]
+    times += [e.at for e in record.timeline]
+    if not times:
+        return None
+    return TimeRange(min(times) - EDGE_MARGIN, max(times) + EDGE_MARGIN)
+
+
+def chart_title(record: SessionRecord) -> str:
+    """Who and when, as the first line of the chart."""
+    s = record.session
+    who = s.patient.identifier
+    if s.patient.name and not record.deidentified:
+        who += f"  {s.patient.name}"
+    day = (s.infusion.started_at or s.started_at or record.generated_at)
+    return f"{who}  ·  session {s.id}  ·  {day:%Y-%m-%d}  ·  {s.infusion.drug}"
+
+
+class _OffsetDateAxis(pg.DateAxisItem):
+    """A wall-clock axis for x values counted in seconds from ``origin``."""
+
+    def __init__(self, origin: float, **kwargs: object):
+        super().__init__(**kwargs)
+        self.origin = origin
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802
+        levels = super().tickValues(minVal + self.origin, maxVal + self.origin, size)
+        return [(spacing, [v - self.origin for v in values]) for spacing, values in levels]
+
+    def tickStrings(self, values: list, scale: float, spacing: float) -> list:  # noqa: N802
+        return super().tickStrings([v + self.origin for v in values], scale, spacing)
+
+
+class ExportChart(VitalsChart):
+    """A VitalsChart with the session's alerts, events, title and key, for export only."""
+
+    def __init__(self, record: SessionRecord, time_range: TimeRange | None = None):
+        super().__init__(LIGHT)
+        self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        self.record = record
+        session = record.session
+        self.set_infusion(session.infusion.started_at, session.infusion.ended_at)
+        self.set_profile(record.profile.profile, session.baseline)
+        self.set_readings(record.readings)
+        for plot in self.plots:
+            plot.hideButtons()
+            # An invisible border is still painted as a closed path, which pyqtgraph's SVG
+            # exporter cannot parse; None skips painting it.
+            plot.getViewBox().border = None
+        # The chart's own title line goes above the first panel's title: the layout has no
+        # row above the plots to put it in.
+        self.plots[0].setTitle(f"<b>{html.escape(chart_title(record))}</b><br>{PANELS[0].title}",
+                               justify="left", size="11pt", color=LIGHT.text)
+        self.plots[0].titleLabel.setMaximumHeight(52)
+        self.plots[0].layout.setRowFixedHeight(0, 52)
+        self.time_range = time_range or session_range(record)
+        start = self.time_range.start if self.time_range else record.generated_at
+        self.origin = float(int(start.timestamp()) // 3600 * 3600)
+        self._shift_time_origin()
+        self._add_alert_markers()
+        self._add_events()
+        self._key = pg.LabelItem(justify="left")
+        self._key.setText(self._key_html())
+        self.ci.addItem(self._key, row=len(PANELS), col=0)
+        self.fit_time_range()
+
+    def fit_time_range(self) -> None:
+        # The export shows exactly its chosen range, not the live view's room ahead.
+        time_range = getattr(self, "time_range", None)
+        if time_range is None:
+            super().fit_time_range()
+            return
+        self.plots[0].setXRange(self.x(time_range.start), self.x(time_range.end), padding=0)
+
+    def x(self, moment: datetime) -> float:
+        """Where ``moment`` lies on the shifted time axis."""
+        return moment.timestamp() - self.origin
+
+    def _shift_time_origin(self) -> None:
+        """Count time from ``origin`` instead of 1970.
+
+        Vector output writes numbers with six significant digits: epoch seconds (1.8e9)
+        would land minutes away from where they belong in an SVG. Seconds since the hour
+        the session starts keep full precision; the axis adds the origin back for its labels.
+        """
+        for index, plot in enumerate(self.plots):
+            axis = _OffsetDateAxis(self.origin, orientation="bottom")
+            plot.setAxisItems({"bottom": axis})
+            axis.setPen(pg.mkPen(LIGHT.muted))
+            axis.setTextPen(pg.mkPen(LIGHT.text))
+            if index < len(self.plots) - 1:
+                axis.setStyle(showValues=False)
+            for item in list(plot.items):
+                if isinstance(item, pg.PlotDataItem):
+                    xs, ys = item.getOriginalDataset()
+                    if xs is not None and len(xs):
+                        item.setData(np.asarray(xs) - self.origin, ys)
+                elif isinstance(item, pg.InfiniteLine) and item.angle == 90:
+                    item.setValue(item.value() - self.origin)
+                elif isinstance(item, pg.ScatterPlotItem) and len(item.data):
+                    # Styled per item (symbol, brush), so only the positions move.
+                    item.setData(x=item.data["x"] - self.origin, y=item.data["y"])
+                elif isinstance(item, pg.LinearRegionItem):
+                    self._clamp(plot, item)
+
+    @staticmethod
+    def _clamp(plot: pg.PlotItem, region: pg.LinearRegionItem) -> None:
+        """Keep a band inside its plot: SVG output has no clipping, so a band reaching to the
+        plausible limit (SBP 300) would paint over the plots above and below."""
+        y_low, y_high = plot.getViewBox().viewRange()[1]
+        low, high = region.getRegion()
+        low, high = max(low, y_low), min(high, y_high)
+        if high <= low:
+            region.hide()
+        else:
+            region.setRegion((low, high))
+
+    def _add_alert_markers(self) -> None:
+        for stored in self.record.alerts:
+            a = stored.alert
+            if a.kind is not AlertKind.PHYSIOLOGICAL or a.vital is None or a.value is None:
+                continue
+            if stored.withdrawn_at is not None:
+                continue  # its reading was corrected or entered in error: not on the chart
+            severity = Severity.CRITICAL if a.priority is AlertPriority.HIGH \
+                else Severity.CAUTION
+            colour = LIGHT.severity[severity]
+            label = pg.TextItem(
+                html=f'<span style="color:{colour};font-weight:bold;font-size:9pt">'
+                     f"&#9873;{html.escape(a.priority.symbol)}</span>",
+                anchor=(0.5, 1.15))
+            label.setPos(self.x(a.raised_at), a.value)
+            label.setZValue(30)
+            self.plot_for(a.vital).addItem(label)
+
+    def _add_events(self) -> None:
+        entries = [e for e in self.record.timeline if isinstance(e, ClinicalEvent | SedationEntry)]
+        pen = pg.mkPen("#37474f", width=1, style=Qt.PenStyle.DotLine)
+        for entry in entries:
+            for index, plot in enumerate(self.plots):
+                label = None
+                if index == len(self.plots) - 1:
+                    label = entry.text if len(entry.text) <= 28 else entry.text[:27] + "…"
+                line = pg.InfiniteLine(pos=self.x(entry.at), angle=90, movable=False,
+                                       pen=pen, label=label,
+                                       labelOpts={"position": 0.08, "color": "#37474f",
+                                                  "rotateAxis": (1, 0), "anchors":
+                                                  [(0, 0.5), (0, 0.5)]})
+                line.setZValue(5)
+                plot.addItem(line)
+
+    def _key_html(self) -> str:
+        def swatch(colour: str, text: str, glyph: str = "&#9644;") -> str:
+            return (f'<span style="color:{colour}">{glyph}</span>&nbsp;'
+                    f'<span style="color:{LIGHT.text}">{text}</span>')
+
+        def band(rgba: tuple[int, int, int, int], text: str) -> str:
+            r, g, b, a = rgba
+            colour = QColor(r, g, b, min(255, a * 3)).name()
+            return swatch(colour, text, "&#9632;")
+
+        parts = [swatch(LIGHT.series[v], VITAL_SPECS[v].abbreviation) for v in Vital]
+        parts += [
+            band(LIGHT.caution_band, "caution band"),
+            band(LIGHT.critical_band, "critical band"),
+            swatch(LIGHT.severity[Severity.CAUTION], "caution value", "&#9650;"),
+            swatch(LIGHT.severity[Severity.CRITICAL], "critical value", "&#10006;"),
+            swatch(LIGHT.severity[Severity.CRITICAL], "alert raised (*** high, ** medium)",
+                   "&#9873;"),
+            swatch("#37474f", "event / sedation score", "&#8942;"),
+            swatch(LIGHT.muted, "infusion start / end", "&#8942;"),
+        ]
+        first, second = "&nbsp;&nbsp; ".join(parts[:8]), "&nbsp;&nbsp; ".join(parts[8:])
+        return (f'<span style="font-size:9pt">{first}<br>{second}&nbsp;&nbsp; Thresholds: '
+                f"{html.escape(self.record.profile.profile.name)}</span>")
+
+
+def _prepared(record: SessionRecord, size: QSize,
+              time_range: TimeRange | None) -> ExportChart:
+    check_size(size)
+    if QApplication.instance() is None:
+        raise RuntimeError("rendering a chart needs a QApplication")
+    chart = ExportChart(record, time_range)
+    layout_height = round(LAYOUT_WIDTH * size.height() / size.width())
+    chart.resize(LAYOUT_WIDTH, layout_height)
+    chart.show()  # off screen (WA_DontShowOnScreen): lays the plots out
+    chart.ci.layout.activate()
+    QApplication.processEvents()
+    chart.fit_time_range()
+    return chart
+
+
+def _draw(chart: ExportChart, device: QPaintDevice, size: QSize) -> None:
+    """Paint the chart onto ``device`` scaled to ``size``, as pyqtgraph's exporters do: in
+    export mode, so axes and text are drawn for the target and not from screen caches."""
+    exporter = ImageExporter(chart.ci)
+    target = QRectF(0, 0, size.width(), size.height())
+    source = QRectF(exporter.getSourceRect())
+    painter = QPainter(device)
+    try:
+        painter.fillRect(target, QColor(LIGHT.surface))
+        exporter.setExportMode(True, {
+            "antialias": True, "background": QColor(LIGHT.surface), "painter": painter,
+            "resolutionScale": size.width() / exporter.getTargetRect().width()})
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        exporter.getScene().render(painter, target, source)
+    finally:
+        exporter.setExportMode(False)
+        painter.end()
+
+
+def render_image(record: SessionRecord, size: QSize = DEFAULT_SIZE,
+                 time_range: TimeRange | None = None) -> QImage:
+    """The chart as an image of exactly ``size`` pixels, tagged as 300 dpi."""
+    chart = _prepared(record, size, time_range)
+    try:
+        image = QImage(size, QImage.Format.Format_ARGB32)
+        _draw(chart, image, size)
+        # Tagged only after drawing: text sized in points would grow with the image's dpi.
+        dots_per_metre = round(PRINT_DPI / 0.0254)
+        image.setDotsPerMeterX(dots_per_metre)
+        image.setDotsPerMeterY(dots_per_metre)
+        return image
+    finally:
+        _dispose(chart)
+
+
+def render_svg(record: SessionRecord, size: QSize = DEFAULT_SIZE,
+               time_range: TimeRange | None = None) -> bytes:
+    """The chart as an SVG document: vector lines and real text, ``size`` as its view box."""
+    chart = _prepared(record, size, time_range)
+    try:
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        generator = QSvgGenerator()
+        generator.setOutputDevice(buffer)
+        generator.setSize(size)
+        generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+        # The generator's own resolution scales text in points, so it stays at the layout's
+        # (screen) resolution; the printed size is set on the document afterwards.
+        generator.setResolution(SCREEN_DPI)
+        generator.setTitle(chart_title(record))
+        generator.setDescription("Vital signs with alert thresholds (Infusion Recovery Monitor)")
+        _draw(chart, generator, size)
+        svg = bytes(buffer.data().data())
+        return _print_size(svg, size)
+    finally:
+        _dispose(chart)
+
+
+def _print_size(svg: bytes, size: QSize) -> bytes:
+    """Give the SVG its size at 300 dpi, so it prints at the same size as the PNG."""
+    def mm(pixels: int) -> str:
+        return f"{pixels / PRINT_DPI * 25.4:.1f}mm"
+    return re.sub(rb'<svg width="[^"]*" height="[^"]*"',
+                  f'<svg width="{mm(size.width())}" height="{mm(size.height())}"'.encode(),
+                  svg, count=1)
+
+
+def _dispose(chart: ExportChart) -> None:
+    chart.close()
+    chart.deleteLater()
+
+
+def png_bytes(image: QImage) -> bytes:
+    """``image`` encoded as PNG (the dpi tag included)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise OSError("the chart image could not be encoded as PNG")
+    return bytes(data.data())
+
+
+def save_png(image: QImage, path: str | Path) -> None:
+    """Write ``image`` to ``path`` as PNG; raises OSError when it cannot be written."""
+    Path(path).write_bytes(png_bytes(image))
