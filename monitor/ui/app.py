@@ -18,6 +18,7 @@ from ..store import Store, StoreError
 from ..store.backup import restore_database
 from .alert_controller import AlertController
 from .backup_ui import install_backups
+from .export_dialog import install_export
 from .feed_panel import install_feed
 from .import_dialog import install_import
 from .main_window import MainWindow
@@ -54,6 +55,7 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     if options.theme:
         settings.setValue("theme", options.theme)
     window = MainWindow(controller, alerts, settings)
+    install_export(window)
     install_import(window)
     install_feed(window)
     install_review(window)
