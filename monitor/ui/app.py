@@ -18,12 +18,14 @@ from ..store import Store, StoreError
 from ..store.backup import restore_database
 from .alert_controller import AlertController
 from .backup_ui import install_backups
-from .export_dialog import install_export
+from .discharge_panel import install_discharge
 from .feed_panel import install_feed
 from .import_dialog import install_import
 from .main_window import MainWindow
+from .news2_panel import install_news2
 from .review import install_review
 from .session_controller import SessionController
+from .timeline_overlay import install_timeline
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     if options.theme:
         settings.setValue("theme", options.theme)
     window = MainWindow(controller, alerts, settings)
-    install_export(window)
+    install_news2(window)
+    install_discharge(window)
+    install_timeline(window)
     install_import(window)
     install_feed(window)
     install_review(window)

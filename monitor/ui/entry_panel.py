@@ -29,6 +29,7 @@ from ..domain.readings import new_reading, parse_value, validate_reading
 from ..domain.vitals import VITAL_SPECS, Vital
 from ..store import StoreError
 from .formatting import fmt_time
+from .news2_panel import News2Inputs
 from .session_controller import SessionController
 
 FIELDS: tuple[tuple[Vital, str, str], ...] = (
@@ -99,11 +100,18 @@ class EntryPanel(QGroupBox):
         grid.addWidget(self.save_button, row * 3, 0, 1, 2)
         grid.addWidget(self.status, row * 3 + 1, 0, 1, 2)
         self.errors["Reading"] = self.status
-        order = [*self.inputs.values(), self.time_input, self.initials_input, self.save_button]
+        # NEWS2 inputs are optional, so they come after Save in the Tab chain.
+        self.news2_inputs = News2Inputs()
+        grid.addWidget(self.news2_inputs, row * 3 + 2, 0, 1, 2)
+        self.errors["Temperature"] = self.news2_inputs.temperature_error
+        controller.sessionChanged.connect(self.news2_inputs.reset)
+        order = [*self.inputs.values(), self.time_input, self.initials_input, self.save_button,
+                 *self.news2_inputs.widgets()]
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
-        for widget in order[:-1]:
-            widget.installEventFilter(self)
+        for widget in order:
+            if widget is not self.save_button:
+                widget.installEventFilter(self)
         self.save_button.clicked.connect(self.submit)
         self._time_follows_clock = True
         self._setting_time = False
@@ -192,7 +200,10 @@ class EntryPanel(QGroupBox):
                 errors.append(error)
             elif value is not None:
                 values[vital] = value
-        reading = new_reading(self.taken_at(), values, entered_by=self.initials_input.text())
+        news2_values, news2_errors = self.news2_inputs.values()
+        errors += news2_errors
+        reading = new_reading(self.taken_at(), values, entered_by=self.initials_input.text(),
+                              **news2_values)
         if not errors:
             errors = validate_reading(reading, self.controller.clock())
         if errors:
@@ -222,6 +233,7 @@ class EntryPanel(QGroupBox):
     def _after_save(self, saved: object) -> None:
         for edit in self.inputs.values():
             edit.clear()
+        self.news2_inputs.after_save()
         self._time_follows_clock = True
         self._refresh_time()
         self.status.setStyleSheet("color: #2e7d32; font-weight: 600;")

@@ -1,0 +1,287 @@
+"""NEWS2 on screen: the inputs the entry panel needs beside the vitals (consciousness, air or
+oxygen, temperature), the latest score as a tile, and its trend as a compact plot.
+
+Scores come from the domain (charted_scores, scores); a partial score is shown as a lower
+bound ("≥ 2", hollow point) and names what is missing, never as if the missing part were 0."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.charted_scores import News2Point, missing_text, news2_trend, parse_temperature
+from ..domain.errors import FieldError
+from ..domain.readings import Reading
+from ..domain.scores import Consciousness, News2Band
+from ..domain.thresholds import Severity
+from .formatting import fmt_time
+from .theme import LIGHT, Theme
+from .theme_watch import ThemeWatcher
+
+CONSCIOUSNESS_CHOICES: tuple[tuple[str, Consciousness | None], ...] = (
+    ("not assessed", None),
+    ("A: Alert", Consciousness.ALERT),
+    ("C: new Confusion", Consciousness.NEW_CONFUSION),
+    ("V: responds to Voice", Consciousness.VOICE),
+    ("P: responds to Pain", Consciousness.PAIN),
+    ("U: Unresponsive", Consciousness.UNRESPONSIVE),
+)
+OXYGEN_CHOICES: tuple[tuple[str, bool | None], ...] = (
+    ("not recorded", None),
+    ("Air", False),
+    ("On oxygen", True),
+)
+
+#: Band colours borrowed from the vitals' severities: the words carry the difference.
+BAND_SEVERITY = {
+    News2Band.LOW: Severity.NORMAL,
+    News2Band.LOW_MEDIUM: Severity.CAUTION,
+    News2Band.MEDIUM: Severity.CAUTION,
+    News2Band.HIGH: Severity.CRITICAL,
+}
+ERROR_STYLE = "color: #d32f2f; font-weight: 600;"
+
+
+class News2Inputs(QWidget):
+    """Consciousness (ACVPU), air or oxygen and temperature for the next observation set.
+
+    Consciousness and air/oxygen are kept from set to set (they rarely change between two
+    readings, and re-choosing them every time invites a careless choice); temperature is
+    a measurement and is cleared after each save, like the vitals."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("news2Inputs")
+        self.consciousness = QComboBox()
+        self.consciousness.setObjectName("consciousnessInput")
+        self.consciousness.setAccessibleName("consciousnessInput")
+        for text, value in CONSCIOUSNESS_CHOICES:
+            self.consciousness.addItem(text, value)
+        self.oxygen = QComboBox()
+        self.oxygen.setObjectName("oxygenInput")
+        self.oxygen.setAccessibleName("oxygenInput")
+        for text, value in OXYGEN_CHOICES:
+            self.oxygen.addItem(text, value)
+        self.temperature = QLineEdit()
+        self.temperature.setObjectName("temperatureInput")
+        self.temperature.setAccessibleName("temperatureInput")
+        self.temperature.setPlaceholderText("°C")
+        self.temperature.setMaxLength(5)
+        self.temperature_error = QLabel("")
+        self.temperature_error.setObjectName("temperatureInputError")
+        self.temperature_error.setWordWrap(True)
+        self.temperature_error.setStyleSheet(ERROR_STYLE)
+        self.temperature_error.hide()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 4, 0, 0)
+        grid.setVerticalSpacing(2)
+        captions = ("Consciousness", "Air or O2", "Temp °C")
+        for column, (caption, widget) in enumerate(zip(captions, self.widgets(), strict=True)):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            grid.addWidget(label, 0, column)
+            grid.addWidget(widget, 1, column)
+        grid.addWidget(self.temperature_error, 2, 0, 1, 3)
+        hint = QLabel("For NEWS2. Consciousness and air/O2 stay set for the next reading.")
+        hint.setObjectName("news2InputsHint")
+        hint.setWordWrap(True)
+        hint.setEnabled(False)  # drawn muted: help, not data
+        grid.addWidget(hint, 3, 0, 1, 3)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 1)
+
+    def widgets(self) -> list[QWidget]:
+        """The inputs in Tab order."""
+        return [self.consciousness, self.oxygen, self.temperature]
+
+    def values(self) -> tuple[dict[str, Any], list[FieldError]]:
+        """Keyword arguments for ``new_reading`` (None = not assessed), and input errors."""
+        temperature, error = parse_temperature(self.temperature.text())
+        consciousness = self.consciousness.currentData()
+        return {
+            # Qt hands the StrEnum back as its plain value ("A").
+            "consciousness": Consciousness(consciousness).value if consciousness else None,
+            "on_oxygen": self.oxygen.currentData(),
+            "temperature_c": temperature,
+        }, [error] if error else []
+
+    def after_save(self) -> None:
+        self.temperature.clear()
+
+    def reset(self) -> None:
+        """A new patient: nothing is assessed yet."""
+        self.consciousness.setCurrentIndex(0)
+        self.oxygen.setCurrentIndex(0)
+        self.temperature.clear()
+
+
+class News2Trend(pg.PlotWidget):
+    """NEWS2 over time: bands 0-4, 5-6 and 7+ shaded; partial scores drawn hollow."""
+
+    def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
+        super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem()})
+        self.setObjectName("news2Trend")
+        self.setMinimumHeight(110)
+        self.setMaximumHeight(140)
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.getAxis("left").setWidth(28)
+        plot.getAxis("left").setTicks([[(v, str(v)) for v in (0, 5, 7, 10, 15, 20)]])
+        self._bands = [pg.LinearRegionItem(values=span, orientation="horizontal",
+                                           movable=False, pen=pg.mkPen(None))
+                       for span in ((4.5, 6.5), (6.5, 20.5))]
+        for band in self._bands:
+            band.setZValue(-10)
+            plot.addItem(band)
+        self._line = plot.plot()
+        self._points = pg.ScatterPlotItem(size=9, hoverable=True, tip=None)
+        self._points.setZValue(10)
+        plot.addItem(self._points)
+        self._trend: list[News2Point] = []
+        self._theme = theme
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.setBackground(theme.surface)
+        plot = self.getPlotItem()
+        for side in ("left", "bottom"):
+            plot.getAxis(side).setPen(pg.mkPen(theme.muted))
+            plot.getAxis(side).setTextPen(pg.mkPen(theme.text))
+        self._bands[0].setBrush(pg.mkBrush(QColor(*theme.caution_band)))
+        self._bands[1].setBrush(pg.mkBrush(QColor(*theme.critical_band)))
+        self.show_trend(self._trend)
+
+    def show_trend(self, trend: Sequence[News2Point]) -> None:
+        """Plot ``trend`` in place (the items are created once)."""
+        self._trend = list(trend)
+        colour = self._theme.text
+        times = np.array([p.at.timestamp() for p in self._trend], dtype=np.float64)
+        totals = np.array([p.result.total for p in self._trend], dtype=np.float64)
+        self._line.setData(times, totals, pen=pg.mkPen(self._theme.muted, width=1))
+        self._points.setData([{
+            "pos": (t, v),
+            "brush": pg.mkBrush(self._theme.surface if p.result.partial else colour),
+            "pen": pg.mkPen(colour, width=1.5),
+            "data": f"{fmt_time(p.at)} NEWS2 {p.result.total}"
+                    + (f" ({missing_text(p.result)})" if p.result.partial else ""),
+        } for t, v, p in zip(times, totals, self._trend, strict=True)])
+        top = max(10.0, float(totals.max()) + 1) if totals.size else 10.0
+        self.getPlotItem().setYRange(0, top, padding=0.05)
+        if times.size:
+            span = max(float(times[-1] - times[0]), 1800.0)
+            self.getPlotItem().setXRange(times[-1] - span - 300, times[-1] + 300, padding=0)
+
+    def points(self) -> list[tuple[float, int, bool]]:
+        """(time, total, partial) of each plotted point."""
+        return [(p.at.timestamp(), p.result.total, p.result.partial) for p in self._trend]
+
+
+class News2Panel(QFrame):
+    """The latest NEWS2 (total, band, response, what is missing) and its trend."""
+
+    def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("news2Panel")
+        self.setAccessibleName("news2Panel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel("NEWS2")
+        self.value = QLabel("—")
+        self.value.setObjectName("news2Value")
+        self.band = QLabel("no reading")
+        self.band.setObjectName("news2Band")
+        self.response = QLabel("")
+        self.response.setObjectName("news2Response")
+        self.response.setWordWrap(True)
+        self.partial = QLabel("")
+        self.partial.setObjectName("news2Partial")
+        self.partial.setWordWrap(True)
+        self.trend = News2Trend(theme)
+        self.legend = QLabel("● complete   ○ partial (a lower bound)")
+        self.legend.setObjectName("news2Legend")
+        top = QGridLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.title, 0, 0)
+        top.addWidget(self.value, 1, 0, 2, 1)
+        top.addWidget(self.band, 1, 1)
+        top.addWidget(self.response, 2, 1)
+        top.setColumnStretch(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.partial)
+        layout.addWidget(self.trend)
+        layout.addWidget(self.legend)
+        self._theme = theme
+        self._latest: News2Point | None = None
+        self.restyle()
+
+    def show_readings(self, readings: Sequence[Reading]) -> None:
+        """Score every current observation set; show the newest and the trend."""
+        trend = news2_trend(readings)
+        self._latest = trend[-1] if trend else None
+        self.trend.show_trend(trend)
+        latest = self._latest
+        if latest is None:
+            self.value.setText("—")
+            self.band.setText("no reading")
+            self.response.setText("")
+            self.partial.setText("")
+        else:
+            r = latest.result
+            self.value.setText(f"≥ {r.total}" if r.partial else str(r.total))
+            self.band.setText(f"{r.band.value}{' or higher' if r.partial else ''}"
+                              f"  ·  set of {fmt_time(latest.at)}")
+            self.response.setText(r.response + (" (at least)" if r.partial else ""))
+            single = "; a single parameter scores 3" if r.any_single_three else ""
+            self.partial.setText((missing_text(r) or "complete") + single)
+        self.setAccessibleDescription(
+            f"NEWS2 {self.value.text()}, {self.band.text()}, {self.partial.text()}")
+        self.restyle()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.trend.set_theme(theme)
+        self.restyle()
+
+    def restyle(self) -> None:
+        theme, latest = self._theme, self._latest
+        severity = BAND_SEVERITY[latest.result.band] if latest else None
+        background = theme.severity[severity] if severity else theme.surface
+        foreground = theme.severity_text[severity] if severity else theme.muted
+        self.setStyleSheet(
+            f"QFrame#news2Panel {{ background: {background}; border-radius: 6px;"
+            f" border: 1px solid {theme.grid}; }}"
+            f"QLabel {{ color: {foreground}; background: transparent; font-size: 11pt; }}"
+            f"QLabel#news2Value {{ font-size: 28pt; font-weight: 600; padding-right: 10px; }}"
+            f"QLabel#news2Band, QLabel#news2Partial {{ font-weight: 600; }}"
+        )
+
+
+def install_news2(window: Any) -> News2Panel:
+    """Put the NEWS2 panel in ``window``'s side column and keep it in step with the
+    session's readings (saved, corrected, entered in error) and the theme."""
+    controller = window.controller
+    panel = News2Panel(window.theme)
+    window.add_side_widget(panel)
+    controller.readingsChanged.connect(lambda: panel.show_readings(controller.readings))
+    ThemeWatcher(panel, lambda: window.theme, panel.set_theme)
+    panel.show_readings(controller.readings)
+    return panel
