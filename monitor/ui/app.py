@@ -19,6 +19,7 @@ from ..store.backup import restore_database
 from .alert_controller import AlertController
 from .backup_ui import install_backups
 from .discharge_panel import install_discharge
+from .export_dialog import install_export
 from .feed_panel import install_feed
 from .import_dialog import install_import
 from .main_window import MainWindow
@@ -60,6 +61,7 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     install_news2(window)
     install_discharge(window)
     install_timeline(window)
+    install_export(window)
     install_import(window)
     install_feed(window)
     install_review(window)
