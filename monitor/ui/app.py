@@ -25,7 +25,10 @@ from .import_dialog import install_import
 from .main_window import MainWindow
 from .news2_panel import install_news2
 from .review import install_review
+from .schedule_overlay import install_due_overlay
+from .schedule_panel import install_schedule
 from .session_controller import SessionController
+from .threshold_editor import install_threshold_editor
 from .timeline_overlay import install_timeline
 
 
@@ -58,6 +61,9 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     if options.theme:
         settings.setValue("theme", options.theme)
     window = MainWindow(controller, alerts, settings)
+    install_threshold_editor(window, alerts)
+    install_schedule(window, alerts)
+    install_due_overlay(window.chart, alerts)
     install_news2(window)
     install_discharge(window)
     install_timeline(window)
