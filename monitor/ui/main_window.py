@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from ..domain.readings import Reading
 from ..domain.sessions import Session
-from ..domain.thresholds import classify_values
 from ..store import StoreError
-from .alert_banner import AlertBanner
+from .alarm_audio import AlarmAudio
+from .alert_banner import ACKNOWLEDGE_SHORTCUT, PAUSE_AUDIO_SHORTCUT, AlertBanner
 from .alert_controller import AlertController
+from .alert_history import show_alert_history
 from .chart import VitalsChart
 from .entry_panel import EntryPanel
 from .header import SessionHeader
@@ -53,7 +54,9 @@ class MainWindow(QMainWindow):
         self.theme: Theme = THEMES[ThemeName(str(settings.value("theme", "light")))]
 
         self.header = SessionHeader()
-        self.banner = AlertBanner(self.theme)
+        self.audio = AlarmAudio(alerts, parent=self)
+        self.banner = AlertBanner(alerts, self.audio, self.theme,
+                                  fallback_initials=lambda: self.entry.initials_input.text())
         self.chart = VitalsChart(self.theme)
         self.tiles = LatestValuesPanel(self.theme)
         self.entry = EntryPanel(controller)
@@ -95,6 +98,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
 
         self._build_menus()
+        self.add_menu_action("&Alerts", "&Acknowledge all alerts", self.banner.acknowledge,
+                             ACKNOWLEDGE_SHORTCUT, "acknowledgeAlertsAction")
+        self.add_menu_action("&Alerts", "&Pause audio 2 min / resume", self.audio.toggle_pause,
+                             PAUSE_AUDIO_SHORTCUT, "pauseAudioAction")
+        self.add_menu_action("&Alerts", "Alert &history…",
+                             lambda: show_alert_history(self, self.alerts), "Ctrl+Shift+H",
+                             "alertHistoryAction")
         controller.sessionChanged.connect(self._show_session)
         controller.readingsChanged.connect(self._show_readings)
         self.picker.newRequested.connect(self.new_session)
@@ -237,11 +247,6 @@ class MainWindow(QMainWindow):
         self.chart.set_readings(readings)
         self.tiles.show_latest(readings, self.controller.profile, baseline)
         self.table_model.set_readings(readings)
-        current = self.controller.current_readings()
-        latest = current[-1] if current else None
-        self.banner.show_states(
-            list(classify_values(self.controller.profile, latest.values, baseline).values())
-            if latest else [])
 
     def _refresh_header(self) -> None:
         self.header.show_session(self.controller.session, self.controller.clock())
