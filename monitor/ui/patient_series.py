@@ -178,6 +178,10 @@ class PatientSeriesDialog(QDialog):
             if entry.aligned is not None and entry.session.id == self.current_session_id:
                 for vital in OVERLAY_VITALS:
                     self._add_curve(entry, vital, self.theme.series[vital], 3, "this session")
+        minutes = [m for e in self.entries if e.aligned is not None for m in e.aligned.minutes]
+        if first is not None and minutes:
+            # An explicit range: the linked plots would otherwise settle on the dashed line.
+            first.setXRange(min(minutes) - 5, max(minutes) + 5, padding=0)
 
     def _add_curve(self, entry: SeriesEntry, vital: Vital, colour: object, width: int,
                    name: str) -> None:

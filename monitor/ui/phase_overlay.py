@@ -24,6 +24,7 @@ class PhaseSpan:
 #: Light tints, readable under the threshold bands in both themes (RGBA).
 PHASE_COLOURS = {Phase.BASELINE: (66, 133, 244, 22), Phase.INFUSION: (142, 36, 170, 28),
                  Phase.RECOVERY: (46, 125, 50, 18)}
+DISCHARGE_MARGIN_S = 10 * 60
 PHASE_LABELS = {Phase.BASELINE: "baseline", Phase.INFUSION: "infusion",
                 Phase.RECOVERY: "recovery"}
 
@@ -89,6 +90,14 @@ class PhaseOverlay:
             line.setVisible(closed is not None)
             if closed is not None:
                 line.setValue(closed.timestamp())
+        if closed is not None:
+            # The chart fits its readings; make sure the discharge line is in view too.
+            view = self.chart.plots[0].getViewBox()
+            lo, hi = view.viewRange()[0]
+            at = closed.timestamp()
+            if not lo <= at <= hi - DISCHARGE_MARGIN_S:
+                view.setXRange(min(lo, at - DISCHARGE_MARGIN_S), max(hi, at + DISCHARGE_MARGIN_S),
+                               padding=0)
 
     def visible_phases(self) -> dict[Phase, tuple[float, float]]:
         """The spans drawn now, as (start, end) timestamps (for tests)."""

@@ -117,14 +117,14 @@ class ReadOnlyStrip(QFrame):
         if session is None:
             return
         if c.store.read_only:
-            self.label.setText(f"🔒 Read-only database ({Path(c.store.path).name}) — "
+            self.label.setText(f"READ-ONLY database ({Path(c.store.path).name}) — "
                                "nothing can be changed")
         elif c.amendment is not None:
             by, reason = c.amendment
             self.label.setText(f"✎ Amending closed session ({by}: {reason}) — entries are "
                                "saved as late amendments")
         else:
-            self.label.setText(f"🔒 Closed session — read only · discharged "
+            self.label.setText(f"CLOSED SESSION — read only · discharged "
                                f"{fmt_datetime(session.closed_at)}")
         self.setStyleSheet(STYLE_AMENDING if c.amendment else STYLE_LOCKED)
         self.amend_button.setVisible(c.amendment is None)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QFileDialog
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel
 
 from ..domain.sessions import SessionStatus
 from ..store import Store, StoreError
@@ -152,11 +152,19 @@ class Review:
             self.archive_windows.remove(archive)
 
 
-def _title(window: MainWindow) -> None:
+def _label_read_only(window: MainWindow) -> None:
+    """A read-only database says so in the title and in a permanent status-bar label,
+    visible on every page (the session strip only shows once a session is open)."""
     store = window.controller.store
-    if store.read_only:
-        window.setWindowTitle(f"Infusion Recovery Monitor — {READ_ONLY_TITLE}: "
-                              f"{Path(store.path).name}")
+    if not store.read_only:
+        return
+    window.setWindowTitle(f"Infusion Recovery Monitor — {READ_ONLY_TITLE}: "
+                          f"{Path(store.path).name}")
+    label = QLabel(f"  {READ_ONLY_TITLE}: {store.path} — nothing can be changed  ")
+    label.setObjectName("readOnlyDatabaseLabel")
+    label.setStyleSheet("background: #37474f; color: #ffffff; font-weight: 600; "
+                        "padding: 3px;")
+    window.statusBar().addPermanentWidget(label, 1)
 
 
 def install_review(window: MainWindow) -> Review:
@@ -209,6 +217,6 @@ def install_review(window: MainWindow) -> Review:
     c.amendmentChanged.connect(review.refresh_locks)
     c.readingsChanged.connect(readings_changed)
     window.alerts.alertsChanged.connect(board.refresh)
-    _title(window)
+    _label_read_only(window)
     review.refresh_locks()
     return review

@@ -74,7 +74,7 @@ def test_closing_asks_for_discharge_details_then_locks_the_session(qtbot, window
     assert closing.detail["instructions_given"] is True
     assert closing.detail["note"] == "Husband waiting in car park"
     assert window.review.strip.isVisible()
-    assert "Closed session — read only" in window.review.strip.label.text()
+    assert "CLOSED SESSION — read only" in window.review.strip.label.text()
     assert not window.entry.isEnabled()
     assert not window.edit_action.isEnabled()
     assert not window.findChild(QAction, "closeSessionAction").isEnabled()
@@ -172,7 +172,7 @@ def test_amending_needs_a_reason_and_the_late_entry_is_marked_and_audited(qtbot,
 
     qtbot.mouseClick(window.review.strip.end_button, Qt.MouseButton.LeftButton)
     assert not window.entry.isEnabled()
-    assert "Closed session — read only" in window.review.strip.label.text()
+    assert "CLOSED SESSION — read only" in window.review.strip.label.text()
 
 
 def test_amend_is_not_offered_for_an_active_session(qtbot, window):

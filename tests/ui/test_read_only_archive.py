@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QLabel
 
 from monitor.domain.readings import new_reading
 from monitor.domain.sessions import Infusion, Patient, Session
@@ -65,6 +65,8 @@ def test_an_archive_opens_read_only_and_its_bytes_never_change(qtbot, window, ar
 
     assert "READ-ONLY" in ro.windowTitle() and "colleague.sqlite" in ro.windowTitle()
     assert ro.controller.store.read_only
+    label = ro.findChild(QLabel, "readOnlyDatabaseLabel")
+    assert label.isVisible() and "nothing can be changed" in label.text()
     browser = ro.review.browser
     assert browser.isVisible() and browser.model.total == 2
     for row in range(2):
@@ -73,7 +75,7 @@ def test_an_archive_opens_read_only_and_its_bytes_never_change(qtbot, window, ar
         assert ro.controller.session is not None
         assert not ro.entry.isEnabled()
         assert ro.review.strip.isVisible()
-        assert "Read-only database (colleague.sqlite)" in ro.review.strip.label.text()
+        assert "READ-ONLY database (colleague.sqlite)" in ro.review.strip.label.text()
         assert not ro.review.strip.amend_button.isEnabled()
         assert not ro.findChild(QAction, "closeSessionAction").isEnabled()
         assert not ro.edit_action.isEnabled()
@@ -94,6 +96,7 @@ def test_an_archive_opens_read_only_and_its_bytes_never_change(qtbot, window, ar
     assert window.controller.session.id == live_session
     assert not window.controller.store.read_only
     assert "READ-ONLY" not in window.windowTitle()
+    assert window.findChild(QLabel, "readOnlyDatabaseLabel") is None
 
 
 def test_a_file_that_is_not_a_database_is_refused_with_a_message(qtbot, window, tmp_path,
