@@ -157,6 +157,7 @@ class ScheduleDialog(QDialog):
         self.name = QLineEdit()
         self.name.setObjectName("scheduleName")
         self.steps_grid = QGridLayout()
+        self.steps_grid.setColumnStretch(5, 1)  # keep the step fields together on the left
         steps_box = QWidget()
         steps_box.setLayout(self.steps_grid)
         add = QPushButton("&Add step")
@@ -232,8 +233,10 @@ class ScheduleDialog(QDialog):
         length = QLineEdit(fmt_number(step.for_minutes) if step else "")
         length.setObjectName(f"step{number}For")
         length.setPlaceholderText("until discharge")
+        every.setMaximumWidth(64)
+        length.setMinimumWidth(120)
+        length.setMaximumWidth(120)
         for edit in (every, length):
-            edit.setMaximumWidth(90)
             edit.textEdited.connect(self._edited)
         row = number - 1
         self.steps_grid.addWidget(QLabel(f"Step {number}: every"), row, 0)
