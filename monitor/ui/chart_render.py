@@ -80,6 +80,18 @@ def chart_title(record: SessionRecord) -> str:
     return f"{who}  ·  session {s.id}  ·  {day:%Y-%m-%d}  ·  {s.infusion.drug}"
 
 
+def _seconds_west(record: SessionRecord) -> int | None:
+    """The session's own UTC offset as pyqtgraph wants it (seconds WEST of UTC), so the
+    chart reads the same clock times as the report's tables whichever computer exports it."""
+    inf = record.session.infusion
+    moments = [inf.started_at, record.session.started_at] + [r.taken_at for r in
+                                                             record.readings[:1]]
+    for moment in moments:
+        if moment is not None and moment.utcoffset() is not None:
+            return -int(moment.utcoffset().total_seconds())
+    return None
+
+
 class _OffsetDateAxis(pg.DateAxisItem):
     """A wall-clock axis for x values counted in seconds from ``origin``."""
 
@@ -148,7 +160,8 @@ class ExportChart(VitalsChart):
         the session starts keep full precision; the axis adds the origin back for its labels.
         """
         for index, plot in enumerate(self.plots):
-            axis = _OffsetDateAxis(self.origin, orientation="bottom")
+            axis = _OffsetDateAxis(self.origin, orientation="bottom",
+                                   utcOffset=_seconds_west(self.record))
             plot.setAxisItems({"bottom": axis})
             axis.setPen(pg.mkPen(LIGHT.muted))
             axis.setTextPen(pg.mkPen(LIGHT.text))
@@ -189,11 +202,14 @@ class ExportChart(VitalsChart):
             severity = Severity.CRITICAL if a.priority is AlertPriority.HIGH \
                 else Severity.CAUTION
             colour = LIGHT.severity[severity]
+            # Below a high value and above a low one, so the flag stays inside the plot; at
+            # the moment the alert took the value it shows (escalation moves it).
+            below = a.condition.endswith("-high")
             label = pg.TextItem(
-                html=f'<span style="color:{colour};font-weight:bold;font-size:9pt">'
+                html=f'<span style="color:{colour};font-weight:bold;font-size:11pt">'
                      f"&#9873;{html.escape(a.priority.symbol)}</span>",
-                anchor=(0.5, 1.15))
-            label.setPos(self.x(a.raised_at), a.value)
+                anchor=(0.5, -0.25) if below else (0.5, 1.25))
+            label.setPos(self.x(a.escalated_at or a.raised_at), a.value)
             label.setZValue(30)
             self.plot_for(a.vital).addItem(label)
 
