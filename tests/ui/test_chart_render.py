@@ -76,3 +76,15 @@ def test_time_range_limits_what_is_drawn(record):
 def test_impossible_sizes_are_refused(record, size: QSize):
     with pytest.raises(ValueError, match="between"):
         render_image(record, size)
+
+
+def test_time_axis_reads_the_session_clock_whatever_the_computer_zone(record, monkeypatch):
+    from monitor.ui.chart_render import ExportChart
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    chart = ExportChart(record)
+    try:
+        axis = chart.plots[-1].getAxis("bottom")
+        assert axis.tickStrings([chart.x(START)], 1.0, 900) == ["09:00"]  # START is 09:00+02
+    finally:
+        chart.deleteLater()
