@@ -67,7 +67,8 @@ class _ScorePage(QWidget):
                 label.setObjectName(f"computed_{self.kind.value}_{item.name.replace(' ', '_')}")
                 label.setWordWrap(True)
                 self.computed[item.name] = label
-                self.form.addRow(f"{item.name.capitalize()} (from chart)", label)
+                caption = "SpO2" if item.name == "spo2" else item.name.capitalize()
+                self.form.addRow(f"{caption} (from chart)", label)
             label.setText(item.basis)
 
 

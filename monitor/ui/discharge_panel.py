@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..domain.charted_scores import (
     DischargeAssessment,
@@ -26,6 +26,7 @@ from ..domain.scores import CriteriaTimes, ScoreItem, criteria_times
 from ..store.clinical import StoredAssessment
 from .discharge_dialog import DischargeDialog
 from .formatting import fmt_time
+from .scores_strip import scores_strip
 from .session_controller import SessionController
 
 SHORTCUT = "Ctrl+Shift+R"  # readiness; Ctrl+Shift+D is the reading schedule
@@ -114,14 +115,18 @@ class DischargeStatus(QFrame):
         self.summary = QLabel("")
         self.summary.setObjectName("dischargeSummary")
         self.summary.setWordWrap(True)
-        self.assess_button = QPushButton(f"Discharge assessment…  ({SHORTCUT})")
+        self.assess_button = QPushButton("Assess…")
         self.assess_button.setObjectName("dischargeAssessButton")
+        self.assess_button.setToolTip(f"Session > Discharge assessment… ({SHORTCUT})")
+        heading = QHBoxLayout()
+        heading.addWidget(title, 1)
+        heading.addWidget(self.assess_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(4)
-        layout.addWidget(title)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.assess_button)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(2)
+        layout.addLayout(heading)
+        layout.addWidget(self.summary, 1)
+        self.setMaximumHeight(100)
         controller.assessmentsChanged.connect(self.refresh)
         self.refresh()
 
@@ -134,10 +139,10 @@ class DischargeStatus(QFrame):
 
 def install_discharge(window: Any) -> DischargeController:
     """The Session menu's discharge assessment (with its shortcut) and the status widget in
-    ``window``'s side column."""
+    the scores strip under ``window``'s banner."""
     controller = DischargeController(window.controller, window)
     status = DischargeStatus(controller)
-    window.add_side_widget(status)
+    scores_strip(window).addWidget(status, 3)
 
     def open_dialog() -> None:
         DischargeDialog(controller, window).exec()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -28,6 +29,7 @@ from ..domain.readings import Reading
 from ..domain.scores import Consciousness, News2Band
 from ..domain.thresholds import Severity
 from .formatting import fmt_time
+from .scores_strip import scores_strip
 from .theme import LIGHT, Theme
 from .theme_watch import ThemeWatcher
 
@@ -85,24 +87,23 @@ class News2Inputs(QWidget):
         self.temperature_error.setWordWrap(True)
         self.temperature_error.setStyleSheet(ERROR_STYLE)
         self.temperature_error.hide()
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 4, 0, 0)
-        grid.setVerticalSpacing(2)
-        captions = ("Consciousness", "Air or O2", "Temp °C")
+        # One row, so the form stays short in a crowded side column.
+        row = QGridLayout(self)
+        row.setContentsMargins(0, 4, 0, 0)
+        row.setHorizontalSpacing(4)
+        row.setVerticalSpacing(0)
+        captions = ("Consc.", "O2", "T °C")
         for column, (caption, widget) in enumerate(zip(captions, self.widgets(), strict=True)):
             label = QLabel(caption)
             label.setBuddy(widget)
-            grid.addWidget(label, 0, column)
-            grid.addWidget(widget, 1, column)
-        grid.addWidget(self.temperature_error, 2, 0, 1, 3)
-        hint = QLabel("For NEWS2. Consciousness and air/O2 stay set for the next reading.")
-        hint.setObjectName("news2InputsHint")
-        hint.setWordWrap(True)
-        hint.setEnabled(False)  # drawn muted: help, not data
-        grid.addWidget(hint, 3, 0, 1, 3)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(2, 1)
+            row.addWidget(label, 0, column * 2)
+            row.addWidget(widget, 0, column * 2 + 1)
+        row.addWidget(self.temperature_error, 1, 0, 1, 6)
+        row.setColumnStretch(1, 3)
+        row.setColumnStretch(3, 2)
+        row.setColumnStretch(5, 1)
+        self.setToolTip("For NEWS2: consciousness (ACVPU), air or oxygen, temperature. "
+                        "Consciousness and air/O2 stay set for the next reading.")
 
     def widgets(self) -> list[QWidget]:
         """The inputs in Tab order."""
@@ -135,8 +136,9 @@ class News2Trend(pg.PlotWidget):
     def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
         super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem()})
         self.setObjectName("news2Trend")
-        self.setMinimumHeight(110)
-        self.setMaximumHeight(140)
+        self.setFixedWidth(190)
+        self.setMinimumHeight(64)
+        self.setMaximumHeight(76)
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)
@@ -208,27 +210,32 @@ class News2Panel(QFrame):
         self.band.setObjectName("news2Band")
         self.response = QLabel("")
         self.response.setObjectName("news2Response")
-        self.response.setWordWrap(True)
+
         self.partial = QLabel("")
         self.partial.setObjectName("news2Partial")
         self.partial.setWordWrap(True)
         self.trend = News2Trend(theme)
-        self.legend = QLabel("● complete   ○ partial (a lower bound)")
+        self.legend = QLabel("● complete  ○ partial")
         self.legend.setObjectName("news2Legend")
-        top = QGridLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.title, 0, 0)
-        top.addWidget(self.value, 1, 0, 2, 1)
-        top.addWidget(self.band, 1, 1)
-        top.addWidget(self.response, 2, 1)
-        top.setColumnStretch(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addWidget(self.partial)
-        layout.addWidget(self.trend)
-        layout.addWidget(self.legend)
+        score = QVBoxLayout()
+        score.setSpacing(0)
+        score.addWidget(self.title)
+        score.addWidget(self.value, 1)
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        for widget in (self.band, self.response, self.partial):
+            text.addWidget(widget)
+        text.addStretch(1)
+        trend = QVBoxLayout()
+        trend.setSpacing(0)
+        trend.addWidget(self.trend)
+        trend.addWidget(self.legend)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.addLayout(score)
+        layout.addLayout(text, 1)
+        layout.addLayout(trend)
+        self.setMaximumHeight(100)
         self._theme = theme
         self._latest: News2Point | None = None
         self.restyle()
@@ -249,7 +256,9 @@ class News2Panel(QFrame):
             self.value.setText(f"≥ {r.total}" if r.partial else str(r.total))
             self.band.setText(f"{r.band.value}{' or higher' if r.partial else ''}"
                               f"  ·  set of {fmt_time(latest.at)}")
-            self.response.setText(r.response + (" (at least)" if r.partial else ""))
+            self.band.setToolTip(r.summary)
+            self.response.setText(f"at least: {r.response[0].lower()}{r.response[1:]}"
+                                  if r.partial else r.response)
             single = "; a single parameter scores 3" if r.any_single_three else ""
             self.partial.setText((missing_text(r) or "complete") + single)
         self.setAccessibleDescription(
@@ -269,18 +278,18 @@ class News2Panel(QFrame):
         self.setStyleSheet(
             f"QFrame#news2Panel {{ background: {background}; border-radius: 6px;"
             f" border: 1px solid {theme.grid}; }}"
-            f"QLabel {{ color: {foreground}; background: transparent; font-size: 11pt; }}"
-            f"QLabel#news2Value {{ font-size: 28pt; font-weight: 600; padding-right: 10px; }}"
+            f"QLabel {{ color: {foreground}; background: transparent; font-size: 10pt; }}"
+            f"QLabel#news2Value {{ font-size: 24pt; font-weight: 600; padding-right: 8px; }}"
             f"QLabel#news2Band, QLabel#news2Partial {{ font-weight: 600; }}"
         )
 
 
 def install_news2(window: Any) -> News2Panel:
-    """Put the NEWS2 panel in ``window``'s side column and keep it in step with the
-    session's readings (saved, corrected, entered in error) and the theme."""
+    """Put the NEWS2 panel in the scores strip under ``window``'s banner and keep it in step
+    with the session's readings (saved, corrected, entered in error) and the theme."""
     controller = window.controller
     panel = News2Panel(window.theme)
-    window.add_side_widget(panel)
+    scores_strip(window).addWidget(panel, 6)
     controller.readingsChanged.connect(lambda: panel.show_readings(controller.readings))
     ThemeWatcher(panel, lambda: window.theme, panel.set_theme)
     panel.show_readings(controller.readings)

@@ -12,11 +12,21 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..domain.events import SedationEntry, TimelineEntry, in_time_order
 from .chart import VitalsChart
 from .formatting import fmt_time
+from .scores_strip import scores_strip
 from .theme import Theme, ThemeName
 from .theme_watch import ThemeWatcher
 from .timeline_dialog import TimelineDialog, score_text
@@ -48,6 +58,13 @@ def long_text(entry: TimelineEntry) -> str:
     else:
         text = entry.text
     return f"{fmt_time(entry.at)}  {text}  ({entry.entered_by})"
+
+
+def _translucent(colour: str) -> QColor:
+    # Labels sit on the data: keep them readable without hiding the curve beneath.
+    result = QColor(colour)
+    result.setAlpha(190)
+    return result
 
 
 class TimelineOverlay(QObject):
@@ -91,7 +108,7 @@ class TimelineOverlay(QObject):
                     pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine),
                     label=label if index == 0 else None,
                     labelOpts={"position": LABEL_POSITIONS[slot % len(LABEL_POSITIONS)],
-                               "color": colour, "fill": pg.mkBrush(self.chart.theme.surface),
+                               "color": colour, "fill": _translucent(self.chart.theme.surface),
                                "anchors": [(0, 0.5), (0, 0.5)]},
                 )
                 line.setZValue(5)
@@ -115,16 +132,21 @@ class TimelineList(QFrame):
         self.title.setStyleSheet("font-weight: 600;")
         self.list = QListWidget()
         self.list.setObjectName("timelineList")
-        self.list.setMaximumHeight(96)
-        self.list.setWordWrap(True)
-        self.add_button = QPushButton(f"Add score or event…  ({SHORTCUT})")
+        self.list.setMaximumHeight(64)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.add_button = QPushButton("Add…")
         self.add_button.setObjectName("addTimelineButton")
+        self.add_button.setToolTip(f"Session > Add sedation score or event… ({SHORTCUT})")
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.add_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(4)
-        layout.addWidget(self.title)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(2)
+        layout.addLayout(heading)
         layout.addWidget(self.list)
-        layout.addWidget(self.add_button)
+        self.setMaximumHeight(100)
 
     def show_entries(self, entries: Sequence[TimelineEntry]) -> None:
         self.list.clear()
@@ -133,18 +155,19 @@ class TimelineList(QFrame):
             self.list.addItem("none recorded")
         for entry in reversed(ordered):
             self.list.addItem(long_text(entry))
+            self.list.item(self.list.count() - 1).setToolTip(long_text(entry))
 
     def rows(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]
 
 
 def install_timeline(window: Any) -> tuple[TimelineOverlay, TimelineList]:
-    """Markers on ``window``'s chart, a list in its side column, and the Session menu
+    """Markers on ``window``'s chart, a list in the scores strip, and the Session menu
     action (with its shortcut) that opens the dialog."""
     alerts = window.alerts
     overlay = TimelineOverlay(window.chart)
     panel = TimelineList()
-    window.add_side_widget(panel)
+    scores_strip(window).addWidget(panel, 3)
 
     def refresh() -> None:
         entries = alerts.timeline()

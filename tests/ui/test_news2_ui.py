@@ -67,7 +67,7 @@ def test_missing_consciousness_gives_a_partial_score_never_counted_as_zero(
     shown = panel(window)
     assert shown.value.text() == "≥ 6"  # a lower bound, not "6"
     assert shown.partial.text() == "partial: consciousness, temperature missing"
-    assert "or higher" in shown.band.text() and "(at least)" in shown.response.text()
+    assert "or higher" in shown.band.text() and shown.response.text().startswith("at least: ")
     assert shown.trend.points() == [(stored.taken_at.timestamp(), 6, True)]
 
 
