@@ -203,7 +203,7 @@ class FeedPanel(QDialog):
         self.peers.setObjectName("feedPeers")
         self.last = QLabel()
         self.last.setObjectName("feedLast")
-        self.problem = QLabel()
+        self.problem = QLabel("none")
         self.problem.setObjectName("feedProblem")
         self.problem.setWordWrap(True)
         form = QFormLayout()
@@ -245,7 +245,7 @@ class FeedPanel(QDialog):
             self.problem.setText(f"Cannot listen on {host}:{self.port.value()}: "
                                  f"{getattr(error, 'strerror', None) or error}")
             return
-        self.problem.setText("")
+        self.problem.setText("none")
 
     @Slot()
     def stop(self) -> None:

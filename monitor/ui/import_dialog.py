@@ -180,7 +180,7 @@ class ImportDialog(QDialog):
         self.message = QLabel("")
         self.message.setObjectName("importMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020; font-weight: bold")
+        self.message.setStyleSheet("color: #d93025; font-weight: bold")
         self.buttons = QDialogButtonBox()
         self.import_button = self.buttons.addButton("&Import",
                                                     QDialogButtonBox.ButtonRole.AcceptRole)
@@ -342,7 +342,7 @@ class ImportDialog(QDialog):
             text += "<br>Into " + ", ".join(where) + "."
         mismatch = self._patient_mismatch(report)
         if mismatch:
-            text += f"<br><span style='color:#b00020'><b>{mismatch}</b></span>"
+            text += f"<br><span style='color:#d93025'><b>{mismatch}</b></span>"
         if report.rejected and report.new:
             text += ("<br>A file with invalid rows is imported only if you choose to leave "
                      "them out.")

@@ -494,3 +494,39 @@ def test_canonical_export_imports_losslessly(store: Store, tmp_path: Path) -> No
     statuses = [r.status for r in store.readings(copy)]
     assert statuses == [ReadingStatus.CORRECTED, ReadingStatus.VALID,
                         ReadingStatus.ENTERED_IN_ERROR, ReadingStatus.VALID]
+
+
+def test_bulk_rows_match_the_rows_a_single_reading_gets(store: Store, db_path: Path) -> None:
+    """The importer builds its rows itself for speed; they must equal what add_reading writes."""
+    from monitor.io.parsed import dedup_key
+
+    sid = session_for(store)
+    reading = Reading(T0, {Vital.SBP: 150, Vital.DBP: 90, Vital.MAP: 110, Vital.HR: 88,
+                           Vital.RR: 14, Vital.SPO2: 97}, source=Source.DEVICE, entered_by="AB",
+                      note="n", source_detail="file.csv (CSV)", consciousness="A",
+                      on_oxygen=True, temperature_c=37.2)
+    store.add_reading(sid, reading)
+    other = session_for(store, "P-200")
+    store.commit_import([[(ImportTarget(session_id=other), reading)]],
+                        duplicate_key=dedup_key)
+    with sqlite3.connect(db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        single, bulk = (dict(r) for r in conn.execute("SELECT * FROM readings ORDER BY id"))
+    ignored = {"id", "session_id", "recorded_at", "dedup_key", "import_id"}
+    assert {k: v for k, v in single.items() if k not in ignored} == \
+        {k: v for k, v in bulk.items() if k not in ignored}
+
+
+def test_benchmark_prints_app_and_raw_rates(monkeypatch, capsys) -> None:
+    from monitor.bench import __main__ as bench
+    from monitor.bench import import_csv
+
+    monkeypatch.setattr(import_csv, "QUICK_ROWS", 300)
+    assert bench.main(["--quick", "import"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "== import"
+    assert "import 300-row CSV" in lines[1] and "rows/s" in lines[1] and "baseline" in lines[1]
+    assert lines[2].startswith("store write path only")
+    assert lines[3].startswith("peak memory") and "MB" in lines[3]
+    with pytest.raises(SystemExit):
+        bench.main(["nonsense"])
