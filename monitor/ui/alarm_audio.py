@@ -75,21 +75,22 @@ class QtSoundBackend:
 
     @property
     def available(self) -> bool:
-        return not self._problem
+        return not self.problem
 
     @property
     def problem(self) -> str:
+        # Files load asynchronously; a device that cannot play them shows up as an error
+        # status a moment after start, which AlarmAudio notices on its next tick.
+        if not self._problem and any(e.status() == self._error_status  # type: ignore[attr-defined]
+                                     for e in self._effects.values()):
+            self._problem = "the alarm sounds cannot be played on this audio device"
         return self._problem
 
     def play(self, priority: AlertPriority) -> None:
         self.stop()
         effect = self._effects.get(priority)
-        if effect is None:
-            return
-        if effect.status() == self._error_status:  # type: ignore[attr-defined]
-            self._problem = "the alarm sound could not be played on this audio device"
-            return
-        effect.play()  # type: ignore[attr-defined]
+        if effect is not None and self.available:
+            effect.play()  # type: ignore[attr-defined]
 
     def stop(self) -> None:
         for effect in self._effects.values():
@@ -118,6 +119,7 @@ class AlarmAudio(QObject):
         self._playing: AlertPriority | None = None
         self._playing_until = 0.0
         self._sounding_for: Alert | None = None
+        self._was_available = self.available
         alerts.alertSounded.connect(self.sound)
         alerts.alertsChanged.connect(self._silence_if_handled)
         alerts.ticked.connect(self._tick)
@@ -126,6 +128,7 @@ class AlarmAudio(QObject):
         """Use another player (tests record with a fake one)."""
         self.backend.stop()
         self.backend = backend
+        self._was_available = backend.available
         self.stateChanged.emit()
 
     # -- state ------------------------------------------------------------------------------
@@ -191,13 +194,13 @@ class AlarmAudio(QObject):
         now = self.clock()
         if self._playing is not None and now < self._playing_until and priority <= self._playing:
             return  # a tone as urgent is still sounding: do not cut it off
-        was_available = self.available
         self.backend.play(priority)
         self._playing = priority
         self._playing_until = now + PATTERNS[priority].duration_ms / 1000
         self._last_started = now
         self._sounding_for = alert
-        if self.available != was_available:
+        if self.available != self._was_available:
+            self._was_available = self.available
             self.stateChanged.emit()
 
     def _stop(self) -> None:
@@ -215,6 +218,9 @@ class AlarmAudio(QObject):
             self._stop()
 
     def _tick(self) -> None:
+        if self.available != self._was_available:
+            self._was_available = self.available
+            self.stateChanged.emit()
         if self._paused_until is not None:
             if self.clock() >= self._paused_until:
                 self.resume()

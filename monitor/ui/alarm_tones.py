@@ -30,7 +30,7 @@ from pathlib import Path
 from ..domain.alerts import AlertPriority
 from ..resources import resource
 
-SAMPLE_RATE = 22_050
+SAMPLE_RATE = 44_100  # the rate every audio device plays
 HARMONICS = 5  # the fundamental and four harmonics
 PEAK = 0.6  # of full scale: loud, with headroom for the harmonics' sum
 RAMP = 0.15  # rise and fall, as a fraction of the pulse (IEC: 10-20 %)

@@ -42,8 +42,6 @@ MESSAGE_MS = 15_000  # how long an acknowledge message stays
 MAX_ROWS = 4  # physiological rows shown; the rest are counted and live in the history
 
 TECHNICAL_ICON = "⚙"
-_WORD_STYLE = {AlertPriority.HIGH: "HIGH", AlertPriority.MEDIUM: "MEDIUM",
-               AlertPriority.LOW: "LOW"}
 #: Low priority has no severity colour in the theme: cyan, as IEC 60601-1-8 suggests.
 _LOW_COLOURS = {ThemeName.LIGHT: ("#4dd0e1", "#00363d"), ThemeName.DARK: ("#00838f", "#e0f7fa")}
 #: Technical rows: background, text, outline.
@@ -62,7 +60,7 @@ def priority_colours(theme: Theme, priority: AlertPriority) -> tuple[str, str]:
 
 def alert_line(alert: Alert) -> str:
     """What a banner row says, e.g. ``*** HIGH  SBP 184 > 180 mmHg · since 14:02``."""
-    word = _WORD_STYLE[alert.priority]
+    word = alert.priority.name  # HIGH, MEDIUM, LOW
     if alert.kind is AlertKind.TECHNICAL:
         head = f"{TECHNICAL_ICON} TECHNICAL ({word.lower()})  {alert.message}"
     else:

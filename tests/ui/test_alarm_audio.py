@@ -9,6 +9,7 @@ import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import PySide6
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -251,7 +252,8 @@ def test_resume_ends_the_pause_by_the_same_key(qtbot, window, audio):
 
 def test_without_qt_multimedia_the_app_works_and_says_audio_is_unavailable(
         window, monkeypatch, other_connection):
-    monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)  # import fails
+    monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)  # import fails,
+    monkeypatch.delattr(PySide6, "QtMultimedia", raising=False)  # even if loaded before
     backend = QtSoundBackend()
     assert not backend.available and "Qt Multimedia" in backend.problem
     window.audio.set_backend(backend)
@@ -280,3 +282,11 @@ def test_a_backend_that_fails_while_playing_turns_the_status_unavailable(window,
     window.audio.set_backend(Failing())
     save(window, 1, sbp=184, dbp=90)
     assert "Audio unavailable" in window.banner.text()
+
+
+def test_a_device_that_fails_later_is_noticed_on_the_next_tick(window, audio):
+    assert "Audio on" in window.banner.text()
+    audio.backend.problem = "the alarm sounds cannot be played on this audio device"
+    window.alerts.tick()
+    assert "Audio unavailable" in window.banner.text()
+    assert window.banner.audio_status.toolTip() == audio.backend.problem

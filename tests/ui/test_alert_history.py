@@ -33,7 +33,7 @@ def rows(model: AlertHistoryModel) -> list[dict[str, str]]:
 
 
 def test_history_lists_every_alert_with_who_handled_it(qtbot, window):
-    save(window, 20, sbp=184, dbp=90)
+    critical = save(window, 20, sbp=184, dbp=90)
     save(window, 15, sbp=130, dbp=80, hr=115)
     save(window, 10, sbp=130, dbp=80, hr=90)
     qtbot.keyClicks(window.banner.initials, "KL")
@@ -48,8 +48,7 @@ def test_history_lists_every_alert_with_who_handled_it(qtbot, window):
     assert sbp["Resolved at"] and sbp["Status"] == "resolved"  # latched, then acknowledged
     assert hr["Priority"] == "** medium" and hr["Message"] == "HR 115 > 110 /min"
     assert hr["Acknowledged by"] == "" and hr["Status"] == "resolved"  # the value came back
-    raised = datetime.now(UTC) - timedelta(minutes=20)
-    assert sbp["Raised at"] == raised.astimezone().strftime("%H:%M:%S")
+    assert sbp["Raised at"] == critical.taken_at.astimezone().strftime("%H:%M:%S")
     assert "2 alerts: 2 resolved" in dialog.heading.text()
 
 
