@@ -55,8 +55,8 @@ def test_readings_from_the_feed_appear_on_the_open_session(window: MainWindow, p
     assert strip.isVisible() and "listening on 127.0.0.1" in strip.text()
     with MllpClient("127.0.0.1", port) as client:
         client.send(oru("M1", 72, 0))
-        qtbot.waitUntil(lambda: window.table_model.rowCount() == 1, timeout=5000)
-        qtbot.waitUntil(lambda: panel.peers.text().startswith("127.0.0.1:"))
+        qtbot.waitUntil(lambda: window.table_model.rowCount() == 1, timeout=30_000)
+        qtbot.waitUntil(lambda: panel.peers.text().startswith("127.0.0.1:"), timeout=30_000)
         assert panel.last.text() != "—"
     session = window.controller.session
     assert session is not None
@@ -64,7 +64,7 @@ def test_readings_from_the_feed_appear_on_the_open_session(window: MainWindow, p
         {Vital.HR: 72}]
     assert window.table_model.index(0, 7).data() == "device: MLLP (HL7 v2), device GW"
     assert window.alerts.last_feed_message_at is not None  # the feed-silent clock runs
-    qtbot.waitUntil(lambda: panel.peers.text() == "nobody")
+    qtbot.waitUntil(lambda: panel.peers.text() == "nobody", timeout=30_000)
 
     panel.stop_button.click()
     assert panel.state.text() == "Stopped" and panel.start_button.isEnabled()
@@ -82,9 +82,9 @@ def test_a_flood_of_messages_is_shown_with_few_reloads(window: MainWindow, panel
         client.send_raw(b"".join(frame(oru(f"F{n}", 60 + n % 40, n)) for n in range(200)))
         acks = [client.receive() for _ in range(200)]
     assert all(b"MSA|AA|" in a for a in acks)
-    qtbot.waitUntil(lambda: window.table_model.rowCount() == 200, timeout=10_000)
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 200, timeout=30_000)
     assert len(reloads) < 40  # coalesced, not one re-read per message
-    qtbot.waitUntil(lambda: "200 messages received" in panel.state.text())
+    qtbot.waitUntil(lambda: "200 messages received" in panel.state.text(), timeout=30_000)
 
 
 def test_other_patients_do_not_reload_the_open_session(window: MainWindow, panel: FeedPanel,
@@ -94,8 +94,9 @@ def test_other_patients_do_not_reload_the_open_session(window: MainWindow, panel
     window.controller.readingsChanged.connect(lambda: reloads.append(1))
     with MllpClient("127.0.0.1", port) as client:
         client.send(oru("O1", 90, 0, patient="P-555"))
-    qtbot.waitUntil(lambda: other_connection.active_session_for_patient("P-555") is not None)
-    qtbot.waitUntil(lambda: "1 message received" in panel.state.text())
+    qtbot.waitUntil(lambda: other_connection.active_session_for_patient("P-555") is not None,
+                    timeout=30_000)
+    qtbot.waitUntil(lambda: "1 message received" in panel.state.text(), timeout=30_000)
     assert reloads == [] and window.table_model.rowCount() == 0
 
 

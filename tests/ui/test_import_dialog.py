@@ -36,7 +36,8 @@ def open_from_menu(window: MainWindow, qtbot, monkeypatch, path: Path) -> Import
     window.findChild(QAction, "importAction").trigger()
     dialog = window.import_actions.dialog
     assert isinstance(dialog, ImportDialog)
-    qtbot.waitUntil(lambda: dialog.report is not None or bool(dialog.message.text()))
+    qtbot.waitUntil(lambda: dialog.report is not None or bool(dialog.message.text()),
+                    timeout=30_000)
     return dialog
 
 
@@ -63,7 +64,7 @@ def test_import_from_the_file_menu_with_an_invalid_row(window: MainWindow, qtbot
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert "initials" in dialog.message.text()  # who imports is recorded
     qtbot.keyClicks(dialog.initials, "kl")
-    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
 
     session = window.controller.session
@@ -97,10 +98,10 @@ def test_dropping_a_file_opens_the_preview(window: MainWindow, qtbot, tmp_path: 
     assert drop_on(window, mime) == (True, True)
     dialog = window.import_actions.dialog
     assert isinstance(dialog, ImportDialog) and dialog.path == path
-    qtbot.waitUntil(lambda: dialog.report is not None)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=30_000)
     assert dialog.report.new == 2 and dialog.import_button.isEnabled()
     qtbot.keyClicks(dialog.initials, "AB")
-    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
         dialog.import_button.click()
     assert window.table_model.rowCount() == 2
 
@@ -119,10 +120,10 @@ def test_file_for_another_patient_warns_and_can_go_to_that_patient(
     dialog.target_box.setCurrentIndex(1)  # the patient named in the file
     assert not dialog.import_button.isEnabled()  # options changed: preview again
     dialog.preview_button.click()
-    qtbot.waitUntil(lambda: dialog.report is not None)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=30_000)
     assert "a new session for patient P-900" in dialog.summary.text()
     qtbot.keyClicks(dialog.initials, "AB")
-    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
         dialog.import_button.click()
     assert window.table_model.rowCount() == 0  # the open session did not change
     other = other_connection.active_session_for_patient("P-900")
