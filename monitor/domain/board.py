@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .alert_timeline import rebuild
-from .alerts import Acknowledgement, Alert, AlertKind
+from .alerts import Acknowledgement, Alert, AlertEngine, AlertKind
 from .profiles import ProfileVersion
 from .readings import Reading
 from .schedule import DEFAULT_SCHEDULE, ReadingSchedule
@@ -52,14 +52,29 @@ def latest_values(readings: Iterable[Reading]) -> tuple[dict[Vital, float], date
     return values, newest
 
 
+Replayed = tuple[AlertEngine, dict[Vital, float], datetime | None]
+
+
+def replay(session: Session, readings: Sequence[Reading],
+           acknowledgements: Iterable[Acknowledgement], versions: Sequence[ProfileVersion],
+           shipped: ProfileVersion) -> Replayed:
+    """What a board row needs from the whole record: the replayed alerts and the latest
+    values. It depends only on what is stored, not on the time, so it can be kept."""
+    engine = rebuild(versions, shipped, session.baseline, readings, acknowledgements)
+    values, newest = latest_values(readings)
+    return engine, values, newest
+
+
 def board_row(session: Session, readings: Sequence[Reading],
               acknowledgements: Iterable[Acknowledgement], versions: Sequence[ProfileVersion],
               shipped: ProfileVersion, schedule: ReadingSchedule | None, now: datetime,
-              grace: timedelta | None = None) -> BoardRow:
-    """The board row of ``session`` at ``now``."""
-    engine = rebuild(versions, shipped, session.baseline, readings, acknowledgements)
+              grace: timedelta | None = None, *, replayed: Replayed | None = None
+              ) -> BoardRow:
+    """The board row of ``session`` at ``now``. ``replayed`` is :func:`replay`'s result when
+    the caller kept it from an earlier call (the costly part, for long sessions)."""
+    engine, values, newest = replayed or replay(session, readings, acknowledgements,
+                                                versions, shipped)
     active = [a for a in engine.active_alerts() if a.kind is AlertKind.PHYSIOLOGICAL]
-    values, newest = latest_values(readings)
     plan = schedule or DEFAULT_SCHEDULE
     inf = session.infusion
     due = plan.next_due(inf.ended_at, newest, now, infusion_start=inf.started_at)

@@ -299,6 +299,12 @@ class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords):
             [session_id, after_id])
         return [_reading_from_row(r) for r in rows]
 
+    def last_reading_id(self, session_id: int) -> int:
+        """The id of the newest stored row of a session (corrections included), 0 if none."""
+        rows = self._query("SELECT max(id) AS n FROM readings WHERE session_id = ?",
+                           [session_id])
+        return int(rows[0]["n"] or 0)
+
     def mark_count(self, session_id: int) -> int:
         """How many readings of a session are marked entered in error."""
         return int(self._query(

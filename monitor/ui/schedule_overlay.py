@@ -21,6 +21,9 @@ from .theme import ThemeName
 
 #: How far past now due times are marked: the chart shows a little of the future.
 HORIZON = timedelta(minutes=60)
+#: At most this many ticks: a session left open for days would otherwise mark thousands of
+#: hourly due times, each a graphics item on every plot.
+MAX_MARKS = 120
 #: The gap assumed before the first due time when there is only one.
 FALLBACK_INTERVAL = timedelta(minutes=15)
 
@@ -103,7 +106,7 @@ class DueTimeOverlay(QObject):
             return []
         now = self.alerts.clock()
         until = session.closed_at or now + HORIZON
-        due = self.alerts.due_times(until)
+        due = self.alerts.due_times(until)[-MAX_MARKS:]
         grace = timedelta(minutes=self.alerts.settings.overdue_grace_minutes)
         return due_marks(due, self._reading_times, now, grace)
 
