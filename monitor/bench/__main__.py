@@ -15,6 +15,8 @@ BENCHMARKS: dict[str, str] = {
     "import": "monitor.bench.import_csv",
     "chart": "monitor.bench.chart",
     "browse": "monitor.bench.browse",
+    "session": "monitor.bench.session_open",
+    "mllp": "monitor.bench.mllp_feed",
 }
 
 
