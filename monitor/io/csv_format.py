@@ -35,6 +35,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -370,8 +371,30 @@ def _row_time(layout: _Layout, cells: list[str], opts: _Options,
     return moment, None
 
 
+#: How many recent rows are remembered to spot a time given twice. Monitor exports are in
+#: time order, so a repeated time is near its twin; remembering a window instead of the whole
+#: file keeps memory bounded on a million-row file.
+SAME_TIME_WINDOW = 50_000
+
+
+class RecentMoments:
+    """The last ``size`` row times with their line and values (oldest forgotten first)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._rows: OrderedDict[datetime, tuple[int, dict[Vital, float]]] = OrderedDict()
+
+    def get(self, moment: datetime) -> tuple[int, dict[Vital, float]] | None:
+        return self._rows.get(moment)
+
+    def add(self, moment: datetime, row: tuple[int, dict[Vital, float]]) -> None:
+        self._rows[moment] = row
+        if len(self._rows) > self.size:
+            self._rows.popitem(last=False)
+
+
 def _row(layout: _Layout, cells: list[str], line: int, opts: _Options,
-         seen: dict[datetime, tuple[int, dict[Vital, float]]]) -> list[ParsedReading | RowError]:
+         seen: RecentMoments) -> list[ParsedReading | RowError]:
     """One data row as a reading, or the reasons it is skipped."""
     where = f"line {line}"
     errors: list[RowError] = []
@@ -429,7 +452,7 @@ def _row(layout: _Layout, cells: list[str], line: int, opts: _Options,
                 return [RowError(where, f"repeats line {other_line}; row skipped")]
             return [RowError(where, f"time {moment.isoformat()} is already on line {other_line}"
                              " with different values; row skipped: check which is right")]
-        seen[moment] = (line, values)
+        seen.add(moment, (line, values))
     extra = {"original_source": texts["source"]} if texts.get("source") else None
     reading = imported_reading(
         moment, values, source=opts.source, detail=source_detail(opts.name, CSV),
@@ -488,7 +511,7 @@ def iter_csv(
                        "to import the file")
         return
     error_count = len(header_errors)
-    seen: dict[datetime, tuple[int, dict[Vital, float]]] = {}
+    seen = RecentMoments(SAME_TIME_WINDOW)
     reader = csv.reader(text_iter, delimiter=delimiter)
     last = header_line
     while True:

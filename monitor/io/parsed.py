@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
-from monitor.domain.readings import Reading, ReadingStatus, Source, new_reading
+from monitor.domain.readings import Reading, ReadingStatus, Source, with_derived_map
 from monitor.domain.vitals import VITAL_SPECS, Vital, kpa_to_mmhg
 
 #: Format names used in :attr:`ParseResult.format` and by ``detect.detect_format``.
@@ -101,11 +101,14 @@ def imported_reading(
     extra: Mapping[str, str] | None = None,
 ) -> Reading:
     """A reading built like a charted one (MAP derived when not measured) plus its dedup key."""
-    reading = new_reading(
-        taken_at, values, source=source, entered_by=entered_by, note=note, source_detail=detail
+    full, derived = with_derived_map(values)
+    # Built once, not built and then copied with replace(): this runs for every row of a
+    # million-row file.
+    return Reading(
+        taken_at=taken_at, values=full, source=source, entered_by=entered_by.strip().upper(),
+        note=note.strip(), source_detail=detail, map_derived=derived, status=status,
+        extra={**(extra or {}), "dedup_key": dedup_key(taken_at, full)},
     )
-    keyed = {**(extra or {}), "dedup_key": dedup_key(reading.taken_at, reading.values)}
-    return replace(reading, status=status, extra=keyed)
 
 
 def not_text_problem(head: bytes, fmt: str, advice: str) -> str | None:

@@ -417,3 +417,17 @@ def test_mimic_long_record_ignores_invasive_pressure(shared_fixtures: Path):
     assert dict(by_line["line 3"].values) == {Vital.HR: 62.8, Vital.RR: 12.7}
     assert len(result.readings) > 1800
     assert all(isinstance(e, RowError) for e in result.errors)
+
+
+def test_memory_for_repeated_times_is_bounded_to_a_window():
+    from monitor.io.csv_format import RecentMoments
+
+    recent = RecentMoments(3)
+    for second in range(10):
+        recent.add(T_BOUNDED + timedelta(seconds=second), (second + 2, {}))
+    assert len(recent._rows) == 3
+    assert recent.get(T_BOUNDED) is None  # forgotten
+    assert recent.get(T_BOUNDED + timedelta(seconds=9)) == (11, {})
+
+
+T_BOUNDED = datetime(2026, 1, 1, tzinfo=UTC)
