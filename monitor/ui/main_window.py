@@ -11,9 +11,11 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -74,7 +76,17 @@ class MainWindow(QMainWindow):
         self.side_layout = right_layout
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.chart)
-        top.addWidget(right)
+        # The side column grows as features add to it; scrolling keeps it from pushing the
+        # readings table off a 1000-pixel screen.
+        side = QScrollArea()
+        side.setWidget(right)
+        side.setWidgetResizable(True)
+        side.setFrameShape(QFrame.Shape.NoFrame)
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setMinimumWidth(right.sizeHint().width() + 20)
+        top.addWidget(side)
+        self.side_scroll = side
+        QApplication.instance().focusChanged.connect(self._keep_focus_visible)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 1)
         vertical = QSplitter(Qt.Orientation.Vertical)
@@ -129,6 +141,11 @@ class MainWindow(QMainWindow):
         action.triggered.connect(lambda _checked=False: slot())
         self._menus[menu_name].addAction(action)
         return action
+
+    def _keep_focus_visible(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Typing through the entry form scrolls the side column to the field in use."""
+        if new is not None and self.side_scroll.widget().isAncestorOf(new):
+            self.side_scroll.ensureWidgetVisible(new, 0, 40)
 
     def add_menu_action(self, menu: str, text: str, slot: Callable[[], object],
                         shortcut: QKeySequence | str | None = None, name: str = "") -> QAction:
