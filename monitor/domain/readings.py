@@ -126,6 +126,19 @@ def parse_value(vital: Vital, text: str) -> tuple[float | None, FieldError | Non
     return value, None
 
 
+def parse_values(texts: Mapping[Vital, str]) -> tuple[dict[Vital, float], list[FieldError]]:
+    """Parse what was typed for each vital: the values given, and an error per bad field."""
+    values: dict[Vital, float] = {}
+    errors: list[FieldError] = []
+    for vital, text in texts.items():
+        value, error = parse_value(vital, text)
+        if error:
+            errors.append(error)
+        elif value is not None:
+            values[vital] = value
+    return values, errors
+
+
 def validate_values(values: Mapping[Vital, float]) -> list[FieldError]:
     """Plausibility of a set of values: ranges per vital, DBP below SBP, MAP between them."""
     errors: list[FieldError] = []

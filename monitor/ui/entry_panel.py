@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.confirmation import confirmation_questions
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.readings import new_reading, parse_value, validate_reading
+from ..domain.readings import new_reading, parse_values, validate_reading
 from ..domain.vitals import VITAL_SPECS, Vital
 from ..store import StoreError
 from .formatting import fmt_time
@@ -192,14 +192,7 @@ class EntryPanel(QGroupBox):
 
     def submit(self) -> bool:
         """Validate, confirm if needed, save. Returns True when the reading was saved."""
-        values: dict[Vital, float] = {}
-        errors: list[FieldError] = []
-        for vital, edit in self.inputs.items():
-            value, error = parse_value(vital, edit.text())
-            if error:
-                errors.append(error)
-            elif value is not None:
-                values[vital] = value
+        values, errors = parse_values({v: e.text() for v, e in self.inputs.items()})
         news2_values, news2_errors = self.news2_inputs.values()
         errors += news2_errors
         reading = new_reading(self.taken_at(), values, entered_by=self.initials_input.text(),

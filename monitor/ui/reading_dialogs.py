@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.errors import FieldError, ValidationFailed
-from ..domain.readings import Reading, parse_value
+from ..domain.errors import ValidationFailed
+from ..domain.readings import Reading, parse_values
 from ..domain.vitals import ENTERED_VITALS, VITAL_SPECS, Vital
 from ..store import StoreError
 from .formatting import fmt_datetime, fmt_value
@@ -91,14 +91,7 @@ class CorrectReadingDialog(_ReasonDialog):
         self._finish_form()
 
     def try_accept(self) -> None:
-        values: dict[Vital, float] = {}
-        errors: list[FieldError] = []
-        for vital, edit in self.inputs.items():
-            value, error = parse_value(vital, edit.text())
-            if error:
-                errors.append(error)
-            elif value is not None:
-                values[vital] = value
+        values, errors = parse_values({v: e.text() for v, e in self.inputs.items()})
         if errors:
             self.errors.setText("\n".join(str(e) for e in errors))
             return
