@@ -66,6 +66,7 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._y_ranges: dict[int, tuple[float, float]] = {}
         self._flag_state: dict[tuple[Vital, int], bool] = {}
         self._codes: dict[Vital, np.ndarray] = {}  # valid for the cached rows only
+        self._extents: dict[Vital, tuple[int, tuple[float, float] | None]] = {}
         self._plots: list[pg.PlotItem] = []
         self._curves: dict[Vital, pg.PlotDataItem] = {}
         self._flags: dict[Vital, tuple[pg.ScatterPlotItem, pg.ScatterPlotItem]] = {}
@@ -246,6 +247,7 @@ class VitalsChart(pg.GraphicsLayoutWidget):
             values = np.concatenate([self._values, values])
         else:
             self._codes = {}
+            self._extents = {}
         self._times, self._values = times, values
         self._head_id = readings[0].id if readings else None
         self._tail_id = readings[-1].id if readings else None
@@ -260,15 +262,15 @@ class VitalsChart(pg.GraphicsLayoutWidget):
             low, high = panel.y_range
             for vital in panel.vitals:
                 values = matrix[:, ALL_VITALS.index(vital)]
-                finite = values[np.isfinite(values)]
-                if finite.size:
+                extent = self._extent(vital, values)
+                if extent is not None:
                     curve = self._curves[vital]
                     if curve.opts["symbol"] != symbol:  # restyling costs a full redraw
                         curve.setSymbol(symbol)
                         curve.setSymbolSize(7)
                     curve.setData(times, values)
-                    low = min(low, float(finite.min()) - 5)
-                    high = max(high, float(finite.max()) + 5)
+                    low = min(low, extent[0] - 5)
+                    high = max(high, extent[1] + 5)
                 else:
                     self._curves[vital].setData([], [])
                 self._show_flags(vital, times, values)
@@ -276,6 +278,20 @@ class VitalsChart(pg.GraphicsLayoutWidget):
                 self._y_ranges[panel_index] = (low, high)
                 self._plots[panel_index].setYRange(low, high, padding=0.02)
         self.fit_time_range()
+
+    def _extent(self, vital: Vital, values: np.ndarray) -> tuple[float, float] | None:
+        """Lowest and highest value, looking only at values new since the last call when
+        the readings just grew (the live case)."""
+        seen, extent = self._extents.get(vital, (0, None))
+        if seen > len(values) or seen == 0:
+            seen, extent = 0, None
+        tail = values[seen:]
+        tail = tail[np.isfinite(tail)]
+        if tail.size:
+            lo, hi = float(tail.min()), float(tail.max())
+            extent = (lo, hi) if extent is None else (min(extent[0], lo), max(extent[1], hi))
+        self._extents[vital] = (len(values), extent)
+        return extent
 
     def _show_flags(self, vital: Vital, times: np.ndarray, values: np.ndarray) -> None:
         """Mark out-of-range points: triangles for caution, crosses for critical."""
