@@ -122,6 +122,16 @@ def condition_key(vital: Vital, direction: str) -> str:
     return f"{vital.value}-{direction}"
 
 
+#: Every vital in evaluation order, and its two condition keys: a replay of a long session
+#: evaluates millions of values, where building keys and iterating the enum add up.
+_VITALS: tuple[Vital, ...] = tuple(Vital)
+_KEYS: Mapping[Vital, tuple[tuple[str, str], ...]] = MappingProxyType({
+    v: tuple((d, condition_key(v, d)) for d in ("high", "low")) for v in Vital})
+#: Distinct (vital, value) classifications kept per profile and baseline; values charted
+#: by people and devices repeat, so a small memo answers almost every lookup.
+_CLASSIFY_MEMO_SIZE = 4096
+
+
 @dataclass(frozen=True)
 class AlertSettings:
     """How the engine behaves. The defaults suit a recovery room charted by hand."""
@@ -315,6 +325,7 @@ class AlertEngine:
         self._runs: dict[str, _Run] = {}
         self._acks: list[Acknowledgement] = []
         self._next_id = 1
+        self._classified: dict[tuple[Vital, float], Classification] = {}
 
     @classmethod
     def replay(
@@ -380,17 +391,19 @@ class AlertEngine:
             return []
         events: list[AlertEvent] = []
         at = reading.taken_at
-        for vital in Vital:
-            value = reading.value(vital)
+        values = reading.values
+        device = reading.source is Source.DEVICE
+        for vital in _VITALS:
+            value = values.get(vital)
             if value is None:
                 continue
             seen = self._seen.get(vital)
             if seen is not None and at < seen.at:
-                if reading.source is not Source.DEVICE:
+                if not device:
                     events += self._late_value(vital, value, at)
                 continue
             self._seen[vital] = _Seen(value, at)
-            events += self._evaluate(vital, value, at, at, reading.source is Source.DEVICE)
+            events += self._evaluate(vital, value, at, at, device)
         return events
 
     def acknowledge(self, alert_id: int, by: str, at: datetime) -> list[AlertEvent]:
@@ -473,11 +486,13 @@ class AlertEngine:
     def set_profile(self, profile: ThresholdProfile, at: datetime) -> list[AlertEvent]:
         """Use ``profile`` from ``at`` on, re-evaluating the newest value of each vital."""
         self._profile = profile
+        self._classified.clear()
         return self._reevaluate(at)
 
     def set_baseline(self, baseline: Mapping[Vital, float], at: datetime) -> list[AlertEvent]:
         """Use ``baseline`` from ``at`` on, re-evaluating the newest value of each vital."""
         self._baseline = dict(baseline)
+        self._classified.clear()
         return self._reevaluate(at)
 
     # -- the state machine -----------------------------------------------------------------
@@ -491,7 +506,14 @@ class AlertEngine:
         return alert
 
     def _classify(self, vital: Vital, value: float) -> Classification:
-        return classify(self._profile, vital, value, self._baseline)
+        key = (vital, value)
+        known = self._classified.get(key)
+        if known is None:
+            if len(self._classified) >= _CLASSIFY_MEMO_SIZE:
+                self._classified.clear()
+            known = self._classified[key] = classify(self._profile, vital, value,
+                                                     self._baseline)
+        return known
 
     def _holds(self, vital: Vital, direction: str, value: float) -> bool:
         """Whether the condition still holds, with hysteresis: the value counts as back to
@@ -506,8 +528,9 @@ class AlertEngine:
     ) -> list[AlertEvent]:
         c = self._classify(vital, value)
         events: list[AlertEvent] = []
-        for direction in ("high", "low"):
-            alert_id = self._open.get(condition_key(vital, direction))
+        keys = _KEYS[vital]
+        for direction, open_key in keys:
+            alert_id = self._open.get(open_key)
             if alert_id is None:
                 continue
             alert = self._put(
@@ -522,14 +545,15 @@ class AlertEngine:
                 events.append(AlertEvent(AlertEventType.RECURRED, at, alert))
             if c.direction == direction and AlertPriority.for_severity(c.severity) > alert.priority:
                 events.append(self._escalate(alert, c, at))
-        keys = {condition_key(vital, d) for d in ("high", "low")}
         if c.severity is Severity.NORMAL:
-            for key in keys:
-                self._runs.pop(key, None)
+            if self._runs:
+                for _, key in keys:
+                    self._runs.pop(key, None)
             return events
         key = condition_key(vital, c.direction or "")
-        for other in keys - {key}:
-            self._runs.pop(other, None)
+        for _, other in keys:
+            if other != key:
+                self._runs.pop(other, None)
         if key in self._open:
             self._runs.pop(key, None)
             return events

@@ -17,8 +17,9 @@ from PySide6.QtGui import QBrush, QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..domain.alerts import AlertPriority
-from ..domain.board import BoardRow, Replayed, board_row, order_board, replay
+from ..domain.board import BoardRow, Replayed, board_row, latest_values, order_board, replay
 from ..domain.profiles import ProfileVersion
+from ..domain.readings import ReadingStatus
 from ..domain.sessions import SessionStatus
 from ..domain.vitals import Vital
 from ..store import Store, StoreError
@@ -103,6 +104,8 @@ class ActiveBoard(QWidget):
         self.list.itemClicked.connect(self._activated)
         self._seen_version: int | None = None
         self._replays: dict[int, tuple[tuple[object, ...], Replayed]] = {}
+        self._live_values: tuple[object, tuple[int, int], dict[Vital, float],
+                                 datetime | None] | None = None
         # The timers run only while the board is on screen: a hidden board costs nothing.
         self._poll = QTimer(self)
         self._poll.setInterval(poll_ms)
@@ -110,7 +113,8 @@ class ActiveBoard(QWidget):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh)
-        self.refresh()
+        # No refresh here: showing the board, opening a session and every alert change
+        # refresh it, by then with the window's live engine for the open session.
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -165,20 +169,46 @@ class ActiveBoard(QWidget):
                              self.store.last_reading_id(summary.id),
                              self.store.mark_count(summary.id), len(acks), len(versions),
                              session.baseline)
+                live = self._live_replay(summary.id, signature)
                 kept = self._replays.get(summary.id)
-                if kept is None or kept[0] != signature:
+                if live is None and (kept is None or kept[0] != signature):
                     kept = (signature, replay(session, self.store.readings(summary.id), acks,
                                               versions, self.shipped))
                     self._replays[summary.id] = kept
                 rows.append(board_row(session, (), acks, versions, self.shipped,
                                       self.store.schedule(summary.id), now,
-                                      replayed=kept[1]))
+                                      replayed=live or kept[1]))
         except (StoreError, sqlite3.ProgrammingError) as error:
             self.status.setText(str(error))
             return
         self.rows = order_board(rows)
         self._show(now)
         self.updated.emit()
+
+    def _live_replay(self, session_id: int, signature: tuple[object, ...]
+                     ) -> Replayed | None:
+        """The open session's alerts from the window's own engine, which has already seen
+        every stored reading of it: replaying a long session a second time would double
+        the cost of opening it. None when the board is not in a window with that session
+        open, or the window has not caught up with the store yet."""
+        alerts = getattr(self.window(), "alerts", None)
+        engine = getattr(alerts, "engine", None)
+        sessions = getattr(alerts, "sessions", None)
+        if engine is None or sessions is None or sessions.session is None \
+                or sessions.session.id != session_id:
+            return None
+        readings = sessions.readings
+        kept = self._live_values
+        if kept is None or kept[0] is not readings:
+            # Summarised once per list: the controller replaces it whenever readings change.
+            last_id = max((r.id or 0 for r in readings), default=0)
+            marks = sum(1 for r in readings if r.status is ReadingStatus.ENTERED_IN_ERROR)
+            values, newest = latest_values(readings)
+            kept = (readings, (last_id, marks), values, newest)
+            self._live_values = kept
+        if kept[1] != (signature[2], signature[3]):
+            return None
+        return engine, kept[2], kept[3]
 
     def _show(self, now: datetime) -> None:
         self.list.clear()

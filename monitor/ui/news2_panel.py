@@ -23,15 +23,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.charted_scores import News2Point, missing_text, news2_trend, parse_temperature
+from ..domain.charted_scores import (
+    News2Point,
+    missing_text,
+    parse_temperature,
+    reading_news2,
+)
 from ..domain.errors import FieldError
 from ..domain.readings import Reading
-from ..domain.scores import Consciousness, News2Band
+from ..domain.scores import Consciousness, News2Band, News2Result
 from ..domain.thresholds import Severity
 from .formatting import fmt_time
 from .scores_strip import scores_strip
 from .theme import LIGHT, Theme
 from .theme_watch import ThemeWatcher
+
+#: At most this many points are drawn as markers; a longer trend shows every score on the
+#: line and an evenly spaced subset (always with the newest) as points, since a marker per
+#: second of a day-long device session is unreadable and costs seconds to build.
+MAX_MARKERS = 600
+#: Distinct observation sets whose score is remembered between redraws.
+NEWS2_MEMO_SIZE = 4096
 
 CONSCIOUSNESS_CHOICES: tuple[tuple[str, Consciousness | None], ...] = (
     ("not assessed", None),
@@ -177,22 +189,60 @@ class News2Trend(pg.PlotWidget):
         times = np.array([p.at.timestamp() for p in self._trend], dtype=np.float64)
         totals = np.array([p.result.total for p in self._trend], dtype=np.float64)
         self._line.setData(times, totals, pen=pg.mkPen(self._theme.muted, width=1))
+        pen = pg.mkPen(colour, width=1.5)
+        hollow, filled = pg.mkBrush(self._theme.surface), pg.mkBrush(colour)
         self._points.setData([{
-            "pos": (t, v),
-            "brush": pg.mkBrush(self._theme.surface if p.result.partial else colour),
-            "pen": pg.mkPen(colour, width=1.5),
+            "pos": (float(times[i]), float(totals[i])),
+            "brush": hollow if p.result.partial else filled,
+            "pen": pen,
             "data": f"{fmt_time(p.at)} NEWS2 {p.result.total}"
                     + (f" ({missing_text(p.result)})" if p.result.partial else ""),
-        } for t, v, p in zip(times, totals, self._trend, strict=True)])
+        } for i, p in ((int(i), self._trend[int(i)]) for i in marker_indices(times.size))])
         top = max(10.0, float(totals.max()) + 1) if totals.size else 10.0
         self.getPlotItem().setYRange(0, top, padding=0.05)
         if times.size:
             span = max(float(times[-1] - times[0]), 1800.0)
             self.getPlotItem().setXRange(times[-1] - span - 300, times[-1] + 300, padding=0)
 
+    def marker_count(self) -> int:
+        """How many points carry a marker (all of them up to :data:`MAX_MARKERS`)."""
+        return len(self._points.data)
+
     def points(self) -> list[tuple[float, int, bool]]:
         """(time, total, partial) of each plotted point."""
         return [(p.at.timestamp(), p.result.total, p.result.partial) for p in self._trend]
+
+
+def marker_indices(count: int) -> np.ndarray:
+    """Which of ``count`` points get a marker: all up to MAX_MARKERS, else evenly spaced
+    ones ending with the newest."""
+    if count <= MAX_MARKERS:
+        return np.arange(count)
+    return np.unique(np.linspace(count - 1, 0, MAX_MARKERS).round().astype(int))
+
+
+class News2Memo:
+    """NEWS2 of each current reading in time order, like ``charted_scores.news2_trend``, but
+    scoring each distinct observation set once: a long session repeats the same values
+    many times and is re-scored on every change."""
+
+    def __init__(self) -> None:
+        self._scores: dict[tuple[object, ...], News2Result] = {}
+
+    def trend(self, readings: Sequence[Reading]) -> list[News2Point]:
+        """The trend of ``readings``: corrected and in-error ones left out, in time order."""
+        current = sorted((r for r in readings if r.is_current), key=lambda r: r.taken_at)
+        points = []
+        scores = self._scores
+        for r in current:
+            key = (tuple(r.values.items()), r.on_oxygen, r.consciousness, r.temperature_c)
+            result = scores.get(key)
+            if result is None:
+                if len(scores) >= NEWS2_MEMO_SIZE:
+                    scores.clear()
+                result = scores[key] = reading_news2(r)
+            points.append(News2Point(r.taken_at, result, r.id))
+        return points
 
 
 class News2Panel(QFrame):
@@ -238,11 +288,12 @@ class News2Panel(QFrame):
         self.setMaximumHeight(100)
         self._theme = theme
         self._latest: News2Point | None = None
+        self._memo = News2Memo()
         self.restyle()
 
     def show_readings(self, readings: Sequence[Reading]) -> None:
         """Score every current observation set; show the newest and the trend."""
-        trend = news2_trend(readings)
+        trend = self._memo.trend(readings)
         self._latest = trend[-1] if trend else None
         self.trend.show_trend(trend)
         latest = self._latest

@@ -1,0 +1,81 @@
+"""Opening a long session: the NEWS2 trend marks a bounded number of points but scores every
+reading, and the active board reuses the window's own alerts for the open session instead
+of replaying it a second time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from monitor.domain.charted_scores import news2_trend
+from monitor.domain.readings import ReadingStatus, new_reading
+from monitor.domain.vitals import Vital
+from monitor.ui import active_board
+from monitor.ui.news2_panel import MAX_MARKERS, News2Memo, News2Panel
+
+T0 = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
+
+
+def device_readings(count: int):
+    readings = []
+    for i in range(count):
+        reading = new_reading(T0 + timedelta(seconds=i),
+                              {Vital.SBP: 120 + i % 30, Vital.DBP: 75 + i % 10,
+                               Vital.HR: 70 + i % 25, Vital.RR: 14 + i % 4,
+                               Vital.SPO2: 95 + i % 5},
+                              consciousness="A" if i % 3 else None,
+                              on_oxygen=bool(i % 2), temperature_c=36.5 + i % 3)
+        readings.append(reading.__class__(**{**reading.__dict__, "id": i + 1}))
+    return readings
+
+
+def test_a_long_trend_scores_every_reading_but_marks_a_bounded_number(qtbot):
+    panel = News2Panel()
+    qtbot.addWidget(panel)
+    readings = device_readings(MAX_MARKERS * 3 + 7)
+    panel.show_readings(readings)
+    points = panel.trend.points()
+    assert len(points) == len(readings)
+    assert panel.trend.marker_count() == MAX_MARKERS
+    newest = readings[-1].taken_at.timestamp()
+    assert newest in {spot.pos().x() for spot in panel.trend._points.points()}
+    short = device_readings(5)
+    panel.show_readings(short)
+    assert panel.trend.marker_count() == 5 == len(panel.trend.points())
+
+
+def test_remembered_scores_match_scoring_each_reading():
+    readings = device_readings(200)
+    readings[3] = readings[3].__class__(**{**readings[3].__dict__,
+                                           "status": ReadingStatus.CORRECTED})
+    memo = News2Memo()
+    expected = news2_trend(readings)
+    assert memo.trend(readings) == expected
+    assert memo.trend(list(reversed(readings))) == expected  # second pass: from the memo
+
+
+def test_the_board_shows_the_open_session_without_replaying_it(qtbot, window, monkeypatch):
+    replayed = []
+    real_replay = active_board.replay
+    monkeypatch.setattr(active_board, "replay",
+                        lambda session, *a: replayed.append(session.id) or real_replay(
+                            session, *a))
+    board = window.review.board
+    open_id = window.controller.session.id
+    window.controller.save_reading(new_reading(datetime.now(UTC), {
+        Vital.SBP: 185, Vital.DBP: 80}, entered_by="AB"))
+    board.refresh()
+    line = next(t for t in board.texts() if "P-100" in t.splitlines()[0])
+    assert "*** SBP 185 > 180" in line and "BP 185/80" in line
+    assert open_id not in replayed
+
+
+def test_the_board_replays_the_open_session_when_the_window_is_behind(qtbot, window,
+                                                                      other_connection):
+    board = window.review.board
+    open_id = window.controller.session.id
+    window.controller._watch.stop()  # the window has not noticed the other commit yet
+    other_connection.add_reading(open_id, new_reading(datetime.now(UTC), {
+        Vital.SBP: 186, Vital.DBP: 80}, entered_by="AB"))
+    board.refresh()
+    line = next(t for t in board.texts() if "P-100" in t.splitlines()[0])
+    assert "*** SBP 186 > 180" in line
