@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from enum import Enum, IntEnum, StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import FieldError, ValidationFailed
 from .readings import Reading, Source
@@ -281,8 +281,9 @@ class Acknowledgement:
     at: datetime
 
 
-@dataclass(frozen=True)
-class _Seen:
+class _Seen(NamedTuple):
+    """The newest value evaluated for a vital (a tuple: one is made per value replayed)."""
+
     value: float
     at: datetime
 
@@ -403,6 +404,9 @@ class AlertEngine:
                     events += self._late_value(vital, value, at)
                 continue
             self._seen[vital] = _Seen(value, at)
+            if not self._open and not self._runs \
+                    and self._classify(vital, value).severity is Severity.NORMAL:
+                continue  # nothing raised, pending or to clear: evaluating changes nothing
             events += self._evaluate(vital, value, at, at, device)
         return events
 

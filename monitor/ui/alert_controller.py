@@ -256,8 +256,7 @@ class AlertController(QObject):
         session = self.sessions.session
         if session is None or session.status.value != "active":
             return None
-        current = self.sessions.current_readings()
-        last = max((r.taken_at for r in current), default=None)
+        last = self.sessions.newest_taken_at()
         return self._schedule.next_due(session.infusion.ended_at, last, self.clock(),
                                        infusion_start=session.infusion.started_at)
 

@@ -24,6 +24,11 @@ SOURCE_COL = 1 + len(VITAL_COLUMNS)
 STATUS_COL = SOURCE_COL + 2
 
 Index = QModelIndex | QPersistentModelIndex
+R = Qt.ItemDataRole
+#: The roles data() answers; the view asks for a dozen per cell (size hints of the first
+#: thousand rows when the columns fit their contents), so the rest return at once.
+ANSWERED_ROLES = frozenset({R.DisplayRole, R.ToolTipRole, R.FontRole, R.ForegroundRole,
+                            R.BackgroundRole, R.TextAlignmentRole})
 
 
 class ReadingsTableModel(QAbstractTableModel):
@@ -35,6 +40,9 @@ class ReadingsTableModel(QAbstractTableModel):
         self._profile = profile
         self._baseline: Mapping[Vital, float] = {}
         self._theme = theme
+        # Severity per (vital, value) under the current profile and baseline: each cell
+        # asks up to three times (text, colour, background) and values repeat.
+        self._severities: dict[tuple[Vital, float], Severity] = {}
 
     def set_readings(self, readings: Sequence[Reading]) -> None:
         self.beginResetModel()
@@ -43,6 +51,7 @@ class ReadingsTableModel(QAbstractTableModel):
 
     def set_profile(self, profile: ThresholdProfile, baseline: Mapping[Vital, float]) -> None:
         self._profile, self._baseline = profile, dict(baseline)
+        self._severities.clear()
         self._changed_all()
 
     def set_theme(self, theme: Theme) -> None:
@@ -70,7 +79,8 @@ class ReadingsTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if role not in ANSWERED_ROLES or not index.isValid() \
+                or not 0 <= index.row() < len(self._rows):
             return None
         reading = self._rows[index.row()]
         column = index.column()
@@ -102,9 +112,18 @@ class ReadingsTableModel(QAbstractTableModel):
         return None
 
     def _severity(self, reading: Reading, vital: Vital | None) -> Severity:
-        if vital is None or vital not in reading.values:
+        if vital is None:
             return Severity.NORMAL
-        return classify(self._profile, vital, reading.values[vital], self._baseline).severity
+        value = reading.values.get(vital)
+        if value is None:
+            return Severity.NORMAL
+        known = self._severities.get((vital, value))
+        if known is None:
+            if len(self._severities) >= 4096:
+                self._severities.clear()
+            known = self._severities[(vital, value)] = classify(
+                self._profile, vital, value, self._baseline).severity
+        return known
 
     def _display(self, reading: Reading, column: int, vital: Vital | None) -> str:
         if column == 0:

@@ -50,6 +50,10 @@ class SessionController(QObject):
         #: (initials, reason) while a closed session is being amended.
         self.amendment: tuple[str, str] | None = None
         self._marks = 0
+        # (readings list, its current readings, newest current taken_at): the controller
+        # replaces ``readings`` whenever they change, so the list itself says when the
+        # summary is stale. Every tick asks for it; a long session has 100,000 readings.
+        self._current: tuple[list[Reading], list[Reading], datetime | None] | None = None
         # Another app instance, the live feed or an import worker commits through its own
         # connection; PRAGMA data_version tells us cheaply when that happened.
         self._data_version = store.data_version()
@@ -236,8 +240,21 @@ class SessionController(QObject):
         """Stop watching the store (the window is closing)."""
         self._watch.stop()
 
+    def _current_summary(self) -> tuple[list[Reading], list[Reading], datetime | None]:
+        kept = self._current
+        if kept is None or kept[0] is not self.readings:
+            current = [r for r in self.readings if r.is_current]
+            kept = (self.readings, current, max((r.taken_at for r in current), default=None))
+            self._current = kept
+        return kept
+
     def current_readings(self) -> list[Reading]:
-        return [r for r in self.readings if r.is_current]
+        """The readings that count (neither corrected nor entered in error), in time order."""
+        return list(self._current_summary()[1])
+
+    def newest_taken_at(self) -> datetime | None:
+        """When the newest current reading was taken, None before the first."""
+        return self._current_summary()[2]
 
     def latest(self, vital: Vital) -> Reading | None:
         """The newest current reading that has ``vital``."""

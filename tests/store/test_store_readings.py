@@ -205,3 +205,31 @@ def test_reading_times_keep_their_offset_and_order_by_moment(
     loaded = store.readings(session_id)
     assert [r.value(Vital.HR) for r in loaded] == [1, 2]
     assert loaded[1].taken_at.tzinfo == UTC
+
+
+def test_a_session_loads_every_kind_of_reading_exactly_as_one_by_one(
+        store: Store, session_id: int) -> None:
+    """store.readings builds readings on a fast path; it must agree field by field with
+    get_reading for valid, corrected, correcting, in-error, NEWS2 and device readings."""
+    plain = chart(store, session_id, 0)
+    wrong = chart(store, session_id, 5, sbp=150, dbp=90)
+    store.correct_reading(wrong.id, new_reading(wrong.taken_at, {Vital.SBP: 140,
+                                                                 Vital.DBP: 85}), "AB",
+                          "typo")
+    struck = chart(store, session_id, 10, hr=61)
+    store.mark_entered_in_error(struck.id, "CD", "wrong patient")
+    store.add_reading(session_id, new_reading(
+        T0 + timedelta(minutes=15), {Vital.HR: 70, Vital.SPO2: 96}, source=Source.DEVICE,
+        source_detail="bedside-3", consciousness="A", on_oxygen=True, temperature_c=37.2,
+        note="after a walk"))
+    loaded = store.readings(session_id)
+    one_by_one = [store.get_reading(r.id) for r in loaded]
+    assert loaded == one_by_one
+    assert [vars(r) for r in loaded] == [vars(r) for r in one_by_one]
+    assert [r.status for r in loaded] == [ReadingStatus.VALID, ReadingStatus.CORRECTED,
+                                          ReadingStatus.VALID, ReadingStatus.ENTERED_IN_ERROR,
+                                          ReadingStatus.VALID]
+    assert loaded[0] == plain and loaded[1].status_reason == "typo"
+    assert store.readings_after(session_id, plain.id) == sorted(loaded[1:],
+                                                                key=lambda r: r.id or 0)
+    assert not hasattr(Reading, "__post_init__")  # the fast path does not run one
