@@ -283,6 +283,12 @@ _TIME_HINT = "use ISO 8601, e.g. 2024-05-01T10:15:00+02:00, or YYYY-MM-DD HH:MM"
 def parse_timestamp(text: str, default_tz: tzinfo | None) -> tuple[datetime | None, str | None]:
     """A date-and-time cell as an aware datetime, or (None, reason)."""
     value = text.strip()
+    if len(value) > 10 and value[4] == "-":
+        # ISO 8601 with a time, the usual cell: neither a bare date nor the dotted form.
+        try:
+            return localize(datetime.fromisoformat(value), default_tz), None
+        except ValueError:
+            return None, f"'{value}' is not a date and time ({_TIME_HINT})"
     if not value:
         return None, "no time given"
     if _DATE_ONLY.match(value):
@@ -393,35 +399,57 @@ class RecentMoments:
             self._rows.popitem(last=False)
 
 
-def _row(layout: _Layout, cells: list[str], line: int, opts: _Options,
+class _RowPlan:
+    """What each row of one file needs done, worked out once from its header: the vital
+    columns in header order with their unit factor, and which column each vital comes from
+    (for messages). A million-row file then pays only for the cells it has."""
+
+    def __init__(self, layout: _Layout, opts: _Options):
+        self.layout = layout
+        self.opts = opts
+        self.vitals = [(col.index, col, col.vital if col.kind == "vital" else None,
+                        unit_factor(col.vital, col.unit) if col.vital else None)
+                       for col in layout.vitals]
+        self.header_of = {VITAL_SPECS[v].label: col.header for col in layout.vitals
+                          for v in ([col.vital] if col.vital else [Vital.SBP, Vital.DBP])}
+        self.detail = source_detail(opts.name, CSV)
+
+
+def _row(plan: _RowPlan, cells: list[str], line: int,
          seen: RecentMoments) -> list[ParsedReading | RowError]:
     """One data row as a reading, or the reasons it is skipped."""
+    layout, opts = plan.layout, plan.opts
     where = f"line {line}"
     errors: list[RowError] = []
     moment, time_error = _row_time(layout, cells, opts, where)
     if time_error:
         errors.append(time_error)
     values: dict[Vital, float] = {}
-    header_of: dict[str, str] = {}
-    for col in layout.vitals:
-        text = cells[col.index] if col.index < len(cells) else ""
-        parts: list[tuple[Vital, str]] = [(col.vital, text)] if col.vital else []
-        if col.kind == "bp" and text.strip().lower() not in _MISSING:
+    width = len(cells)
+    for index, col, vital, factor in plan.vitals:
+        text = cells[index] if index < width else ""
+        if vital is not None and text.isdigit() and text.isascii():
+            # A plain whole number, the usual cell: what _number would make of it, directly.
+            value = float(text)
+            if not (value == 0 and opts.zero_is_missing):
+                values[vital] = value if factor == 1.0 else round(value * factor, 1)
+            continue
+        parts: list[tuple[Vital, str]] = [(vital, text)] if vital is not None else []
+        if vital is None and text.strip().lower() not in _MISSING:
             halves = text.split("/")
             if len(halves) != 2:
                 errors.append(RowError(f"{where}, column '{col.header}'",
                                        f"'{text.strip()}' is not a blood pressure like 120/80"))
                 continue
             parts = [(Vital.SBP, halves[0]), (Vital.DBP, halves[1])]
-        for vital, part in parts:
-            header_of[VITAL_SPECS[vital].label] = col.header
-            value, problem = _number(vital, part, col.unit, opts.zero_is_missing)
+        for part_vital, part in parts:
+            number, problem = _number(part_vital, part, col.unit, opts.zero_is_missing)
             if problem:
                 errors.append(RowError(f"{where}, column '{col.header}'", problem))
-            elif value is not None:
-                values[vital] = value
-    texts = {k: _unformula(cells[c.index].strip()) if c.index < len(cells) else ""
-             for k, c in layout.text.items()}
+            elif number is not None:
+                values[part_vital] = number
+    texts = ({k: _unformula(cells[c.index].strip()) if c.index < width else ""
+              for k, c in layout.text.items()} if layout.text else _NO_TEXTS)
     status = ReadingStatus.VALID
     if texts.get("status"):
         try:
@@ -431,7 +459,7 @@ def _row(layout: _Layout, cells: list[str], line: int, opts: _Options,
                                    f"'{texts['status']}' is not a status (valid, corrected, "
                                    "entered-in-error)"))
     if errors:
-        return list(errors)
+        return errors
     if not values:
         return [RowError(where, "no vital-sign values; row skipped")]
     problems = validate_values(values)
@@ -439,6 +467,7 @@ def _row(layout: _Layout, cells: list[str], line: int, opts: _Options,
         # MIMIC-style exports write 0 for 'no value'; say so where a 0 is the trouble.
         hint = (" (if 0 means 'no value' in this file, import with zeros as missing)"
                 if 0 in values.values() else "")
+        header_of = plan.header_of
         return [RowError(f"{where}, column '{header_of[p.field]}'" if p.field in header_of
                          else where, f"{p}; row skipped{hint}") for p in problems]
     assert moment is not None
@@ -455,11 +484,14 @@ def _row(layout: _Layout, cells: list[str], line: int, opts: _Options,
         seen.add(moment, (line, values))
     extra = {"original_source": texts["source"]} if texts.get("source") else None
     reading = imported_reading(
-        moment, values, source=opts.source, detail=source_detail(opts.name, CSV),
+        moment, values, source=opts.source, detail=plan.detail,
         entered_by=texts.get("entered_by", ""), note=texts.get("note", ""), status=status,
         extra=extra,
     )
     return [ParsedReading(reading, where, texts.get("patient") or None)]
+
+
+_NO_TEXTS: dict[str, str] = {}
 
 
 def iter_csv(
@@ -511,6 +543,7 @@ def iter_csv(
                        "to import the file")
         return
     error_count = len(header_errors)
+    plan = _RowPlan(layout, opts)
     seen = RecentMoments(SAME_TIME_WINDOW)
     reader = csv.reader(text_iter, delimiter=delimiter)
     last = header_line
@@ -527,7 +560,7 @@ def iter_csv(
         where = first_line if first_line == last else f"{first_line}-{last}"
         if not any(c.strip() for c in cells):
             continue
-        bad = [n for n in range(first_line, last + 1) if n in lines.bad]
+        bad = [n for n in range(first_line, last + 1) if n in lines.bad] if lines.bad else []
         if bad:
             outputs: list[ParsedReading | RowError] = [
                 RowError(f"line {n}", f"{lines.bad[n]}; row skipped") for n in bad]
@@ -537,7 +570,7 @@ def iter_csv(
                 outputs = [RowError(f"line {where}", f"{len(cells)} values but the header has "
                                     f"{len(header_cells)} columns; row skipped")]
             else:
-                outputs = _row(layout, cells, first_line, opts, seen)
+                outputs = _row(plan, cells, first_line, seen)
         for out in outputs:
             yield out
             if isinstance(out, RowError):

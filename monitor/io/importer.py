@@ -195,12 +195,12 @@ class _FileStream:
             self.report.readings += 1
             batch.append((target, _with_original_source(item.reading)))
             if len(batch) >= BATCH_ROWS:
-                self._check_cancel()
+                self.check_cancel()
                 if not (stop_at_invalid and self.report.rejected):
                     yield batch
                 batch = []
         self._finish()
-        self._check_cancel()
+        self.check_cancel()
         if batch and not (stop_at_invalid and self.report.rejected):
             yield batch
 
@@ -235,7 +235,7 @@ class _FileStream:
                 yield from result.errors
                 for number, parsed in enumerate(result.readings):
                     if number % BATCH_ROWS == 0:
-                        self._check_cancel()
+                        self.check_cancel()
                     yield parsed
             self.report.sha256 = reader.digest.hexdigest()
 
@@ -254,7 +254,7 @@ class _FileStream:
             self._last_percent = percent
             self.progress(done, total)
 
-    def _check_cancel(self) -> None:
+    def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel():
             raise ImportCancelled(f"Import of {self.path.name} cancelled; nothing was saved.")
 
@@ -309,9 +309,12 @@ def _with_original_source(reading: Reading) -> Reading:
     """A canonical CSV names how each reading was taken (manual, device); keep that, so an
     export imports losslessly. The source detail still names the file it came through."""
     original = (reading.extra or {}).get("original_source", "")
-    if original in {s.value for s in Source} and original != reading.source.value:
+    if original in _SOURCE_NAMES and original != reading.source.value:
         return replace(reading, source=Source(original))
     return reading
+
+
+_SOURCE_NAMES = frozenset(s.value for s in Source)
 
 
 def _found_nothing(report: ImportReport, readings_seen: int) -> None:
@@ -351,7 +354,9 @@ def import_file(store: Store, path: str | Path, options: ImportOptions = ImportO
 
     def checked() -> Iterator[list[tuple[ImportTarget, Reading]]]:
         yield from counted
-        # Only now is the whole file read: decide before COMMIT.
+        # Only now is the whole file read: decide before COMMIT. A cancel that came while the
+        # last batches were written is still honoured.
+        stream.check_cancel()
         _found_nothing(stream.report, counted.readings)
         if stream.report.rejected and not options.skip_invalid:
             raise ImportRejected(stream.report)

@@ -85,8 +85,14 @@ def dedup_key(taken_at: datetime, values: Mapping[Vital, float]) -> str:
     values to 0.01, so a re-import of the same file, or the same data exported by two systems,
     collides in the store's unique index instead of charting the reading twice."""
     instant = taken_at.astimezone(UTC).isoformat(timespec="microseconds")
-    parts = [instant] + [f"{v.value}={values[v]:.2f}" for v in Vital if v in values]
+    # Stored databases hold these keys: the text hashed must never change. Iterating a
+    # prepared tuple instead of the enum is what keeps it cheap on a million-row file.
+    parts = [instant]
+    parts += [f"{name}={values[v]:.2f}" for v, name in _KEY_ORDER if v in values]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+_KEY_ORDER = tuple((v, v.value) for v in Vital)
 
 
 def imported_reading(

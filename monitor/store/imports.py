@@ -35,6 +35,21 @@ _INSERT_COLUMNS = (
 )
 _INSERT_SQL = (f"INSERT INTO readings ({', '.join(_INSERT_COLUMNS)}) "
                f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
+# A reading whose key the session already holds (stored before, or earlier in this file) is
+# skipped by the unique index itself: no look-up per batch, and the count of rows written
+# tells how many were duplicates.
+_INSERT_NEW_SQL = (_INSERT_SQL + " ON CONFLICT (session_id, dedup_key) "
+                   "WHERE dedup_key IS NOT NULL DO NOTHING")
+# The summary trigger leaves rows with an import_id to the store (migration m006): after each
+# batch, one statement adds what the batch wrote, by row id, so it is exact whatever the index
+# skipped. Corrections (supersedes set) are not new readings.
+_COUNT_BATCH_SQL = """
+    UPDATE sessions SET reading_count = reading_count + batch.n,
+           last_reading_ts = max(coalesce(last_reading_ts, batch.last), batch.last)
+    FROM (SELECT session_id, count(*) AS n, max(taken_ts) AS last FROM readings
+          WHERE id > ? AND import_id IS NOT NULL AND supersedes IS NULL
+          GROUP BY session_id) AS batch
+    WHERE sessions.id = batch.session_id"""
 _VITALS = tuple(Vital)
 #: Page cache (KiB) while an import commits; SQLite's default is 2 MB.
 IMPORT_CACHE_KIB = 64 * 1024
@@ -357,6 +372,7 @@ class _BulkWriter:
         return slot
 
     def add(self, batch: Sequence[tuple[ImportTarget, Reading]]) -> None:
+        last_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM readings").fetchone()[0]
         pending: dict[int, list[tuple[str, Reading]]] = {}
         for target, reading in batch:
             slot = self._slot(target)
@@ -368,23 +384,25 @@ class _BulkWriter:
                 pending.setdefault(slot.result.session_id or 0, []).append((key, reading))
         for session_id, items in pending.items():
             self._write_session(self.by_session[session_id], items)
+        if self.next_import_id is not None:
+            self.conn.execute(_COUNT_BATCH_SQL, [last_id])
 
     def _write_session(self, slot: _Slot, items: list[tuple[str, Reading]]) -> None:
-        # Keys already stored include those written by earlier batches of this import, so a
+        # The unique index knows the keys written by earlier batches of this import too, so a
         # reading repeated anywhere in the file is counted once.
-        stored = self.store.stored_keys(slot.result.session_id or 0, [k for k, _ in items])
         plain: list[tuple[Any, ...]] = []
         for key, reading in items:
-            if key in stored:
-                slot.result.duplicates += 1
-                continue
-            stored.add(key)
             row = self._row(slot, reading, key)
             if reading.status is ReadingStatus.VALID and row[2] not in slot.corrected_at:
                 plain.append(row)
                 continue
             self._insert_plain(slot, plain)
             plain = []
+            # A marked row needs its own id, and a duplicate must not touch the correction
+            # links: look its key up first (such rows are few).
+            if self.store.stored_keys(slot.result.session_id or 0, [key]):
+                slot.result.duplicates += 1
+                continue
             self._insert_marked(slot, reading, row)
         self._insert_plain(slot, plain)
 
@@ -403,8 +421,9 @@ class _BulkWriter:
 
     def _insert_plain(self, slot: _Slot, rows: list[tuple[Any, ...]]) -> None:
         if rows:
-            self.conn.executemany(_INSERT_SQL, rows)
-            slot.result.imported += len(rows)
+            written = self.conn.executemany(_INSERT_NEW_SQL, rows).rowcount
+            slot.result.imported += written
+            slot.result.duplicates += len(rows) - written
 
     def _insert_marked(self, slot: _Slot, reading: Reading, row: tuple[Any, ...]) -> None:
         """A reading with a status or a correction link, inserted on its own for its id."""

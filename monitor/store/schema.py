@@ -336,3 +336,19 @@ def m005_closed_sessions_and_amendments(db: Database) -> None:
             WHEN OLD.status = 'closed'
             BEGIN SELECT RAISE(ABORT, 'session is closed'); END"""
     )
+
+
+@migration
+def m006_bulk_import_counts(db: Database) -> None:
+    """Readings an import run writes (those with an ``import_id``) are counted in the session
+    summary by the store once per batch, in the same transaction, instead of by one UPDATE
+    per row; every other insert (charting, corrections, amendments, the live feed) is still
+    counted by the trigger."""
+    db.execute("DROP TRIGGER readings_count_summary")
+    db.execute(
+        """CREATE TRIGGER readings_count_summary AFTER INSERT ON readings
+           WHEN NEW.supersedes IS NULL AND NEW.import_id IS NULL
+           BEGIN UPDATE sessions SET reading_count = reading_count + 1,
+                 last_reading_ts = max(coalesce(last_reading_ts, NEW.taken_ts), NEW.taken_ts)
+                 WHERE id = NEW.session_id; END"""
+    )

@@ -107,3 +107,69 @@ def test_read_only_archive_is_never_modified(store, sessions, db_path, tmp_path)
         assert len(ro.readings(sessions["ann2"])) == 4
     assert hashlib.sha256(archive.read_bytes()).hexdigest() == digest
     assert sorted(os.listdir(tmp_path)).count("archive.sqlite-wal") == 0
+
+
+def _recount(store: Store, session_id: int) -> tuple[int, float | None]:
+    """The summary as the m004 migration computes it from scratch."""
+    return store._db.execute(
+        "SELECT count(*) FILTER (WHERE supersedes IS NULL), max(taken_ts) FILTER "
+        "(WHERE supersedes IS NULL) FROM readings WHERE session_id = ?", [session_id]).fetchone()
+
+
+def _summary(store: Store, session_id: int) -> tuple[int, float | None]:
+    return store._db.execute("SELECT reading_count, last_reading_ts FROM sessions WHERE id = ?",
+                             [session_id]).fetchone()
+
+
+def _imported(minute: int, sbp: float, status=None):
+    from monitor.domain.readings import ReadingStatus, Source
+    from monitor.io.parsed import imported_reading
+    return imported_reading(T0 + timedelta(days=2, minutes=minute), {Vital.SBP: sbp, Vital.DBP: 70},
+                            source=Source.IMPORT, detail="f.csv (CSV)",
+                            status=status or ReadingStatus.VALID)
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["import run", "live feed"])
+def test_imports_keep_the_summary_exact(store, sessions, numbered):
+    """An import run is counted by the store per batch (m006), the live feed by the trigger:
+    both give what a recount gives, with duplicates, repeats across batches and a correction."""
+    from monitor.domain.readings import ReadingStatus
+    from monitor.io.parsed import dedup_key
+    from monitor.store.imports import ImportRun, ImportTarget
+
+    target = ImportTarget(session_id=sessions["bob"])
+    batches = [
+        [(target, _imported(100, 120)), (target, _imported(101, 121)),
+         (target, _imported(100, 120))],  # a repeat inside the batch
+        [(target, _imported(101, 121)),  # a repeat of the previous batch
+         (target, _imported(102, 150, ReadingStatus.CORRECTED)),
+         (target, _imported(102, 125)),  # corrects the row before: not a new reading
+         (target, _imported(103, 130))],
+    ]
+    totals = store.commit_import(batches, duplicate_key=dedup_key,
+                                 run=(lambda: ImportRun("f.csv", "csv")) if numbered else None)
+    assert (totals.imported, totals.duplicates) == (5, 2)
+    count, last = _summary(store, sessions["bob"])
+    assert (count, last) == _recount(store, sessions["bob"])
+    assert count == 3 + 4 and last == (T0 + timedelta(days=2, minutes=103)).timestamp()
+    again = store.commit_import(batches, duplicate_key=dedup_key,
+                                run=(lambda: ImportRun("f.csv", "csv")) if numbered else None)
+    assert (again.imported, again.duplicates) == (0, 7)
+    assert _summary(store, sessions["bob"]) == (count, last)
+
+
+def test_a_failed_import_leaves_the_summary_as_it_was(store, sessions):
+    from monitor.io.parsed import dedup_key
+    from monitor.store.imports import ImportRun, ImportTarget
+
+    target = ImportTarget(session_id=sessions["bob"])
+    before = _summary(store, sessions["bob"])
+
+    def batches():
+        yield [(target, _imported(200 + i, 120 + i)) for i in range(5)]
+        raise RuntimeError("cancelled")
+
+    with pytest.raises(RuntimeError):
+        store.commit_import(batches(), duplicate_key=dedup_key,
+                            run=lambda: ImportRun("f.csv", "csv"))
+    assert _summary(store, sessions["bob"]) == before == _recount(store, sessions["bob"])

@@ -168,6 +168,17 @@ def test_cancel_mid_import_leaves_the_database_unchanged(
                             write(tmp_path, "big.csv", "\n".join(lines) + "\n"))
     assert dialog.report is not None and dialog.report.new == 20000
     before = rows_in_db(db_path)
+    real_import = import_dialog.import_file
+
+    def import_held_until_cancel(store, path, options, progress, cancel):
+        # The worker waits at its first progress report until Cancel is clicked, so the click
+        # lands mid-import however fast the import has become. ``cancel`` is Event.is_set.
+        def held(done: int, total: int) -> None:
+            progress(done, total)
+            cancel.__self__.wait(20)
+        return real_import(store, path, options, held, cancel)
+
+    monkeypatch.setattr(import_dialog, "import_file", import_held_until_cancel)
     qtbot.keyClicks(dialog.initials, "AB")
     dialog.import_button.click()
     progress = dialog.findChild(QProgressDialog, "importProgress")
