@@ -130,6 +130,7 @@ _KEYS: Mapping[Vital, tuple[tuple[str, str], ...]] = MappingProxyType({
 #: Distinct (vital, value) classifications kept per profile and baseline; values charted
 #: by people and devices repeat, so a small memo answers almost every lookup.
 _CLASSIFY_MEMO_SIZE = 4096
+_NORMAL = Severity.NORMAL
 
 
 @dataclass(frozen=True)
@@ -394,20 +395,27 @@ class AlertEngine:
         at = reading.taken_at
         values = reading.values
         device = reading.source is Source.DEVICE
+        seen_by_vital, classified = self._seen, self._classified
+        # Nothing raised or pending: a normal value changes nothing, so _evaluate (the
+        # bulk of replaying a long session) is skipped for it.
+        quiet = not self._open and not self._runs
         for vital in _VITALS:
             value = values.get(vital)
             if value is None:
                 continue
-            seen = self._seen.get(vital)
+            seen = seen_by_vital.get(vital)
             if seen is not None and at < seen.at:
                 if not device:
                     events += self._late_value(vital, value, at)
+                    quiet = not self._open and not self._runs
                 continue
-            self._seen[vital] = _Seen(value, at)
-            if not self._open and not self._runs \
-                    and self._classify(vital, value).severity is Severity.NORMAL:
-                continue  # nothing raised, pending or to clear: evaluating changes nothing
+            seen_by_vital[vital] = _Seen(value, at)
+            if quiet:
+                c = classified.get((vital, value)) or self._classify(vital, value)
+                if c.severity is _NORMAL:
+                    continue
             events += self._evaluate(vital, value, at, at, device)
+            quiet = not self._open and not self._runs
         return events
 
     def acknowledge(self, alert_id: int, by: str, at: datetime) -> list[AlertEvent]:

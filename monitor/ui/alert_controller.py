@@ -7,6 +7,7 @@ to its signals; every rule lives in the domain."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -100,9 +101,18 @@ class AlertController(QObject):
         session_id = self._session_id()
         if session_id is None:
             return
-        self.engine = rebuild(self._versions, self.shipped, self.sessions.baseline,
-                              self.sessions.readings, self.store.acknowledgements(session_id),
-                              self.version().settings)
+        acknowledgements = self.store.acknowledgements(session_id)
+        # The replay of a long session makes a few hundred thousand short-lived tuples;
+        # with the collector on, each batch of them walks every reading held in memory.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.engine = rebuild(self._versions, self.shipped, self.sessions.baseline,
+                                  self.sessions.readings, acknowledgements,
+                                  self.version().settings)
+        finally:
+            if collecting:
+                gc.enable()
         if not self.passive():
             self.store.sync_alerts(session_id, self.engine.history())
         self.tick()

@@ -7,6 +7,7 @@ bound ("≥ 2", hollow point) and names what is missing, never as if the missing
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -221,6 +222,9 @@ def marker_indices(count: int) -> np.ndarray:
     return np.unique(np.linspace(count - 1, 0, MAX_MARKERS).round().astype(int))
 
 
+by_taken_at = attrgetter("taken_at")
+
+
 class News2Memo:
     """NEWS2 of each current reading in time order, like ``charted_scores.news2_trend``, but
     scoring each distinct observation set once: a long session repeats the same values
@@ -231,7 +235,7 @@ class News2Memo:
 
     def trend(self, readings: Sequence[Reading]) -> list[News2Point]:
         """The trend of ``readings``: corrected and in-error ones left out, in time order."""
-        current = sorted((r for r in readings if r.is_current), key=lambda r: r.taken_at)
+        current = sorted((r for r in readings if r.is_current), key=by_taken_at)
         points = []
         scores = self._scores
         for r in current:

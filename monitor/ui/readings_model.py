@@ -24,6 +24,9 @@ SOURCE_COL = 1 + len(VITAL_COLUMNS)
 STATUS_COL = SOURCE_COL + 2
 
 Index = QModelIndex | QPersistentModelIndex
+#: Rows the table shows at first and adds each time it is scrolled to the bottom: a long
+#: device session has 100,000 rows, and the view sizes its columns from the rows it has.
+FETCH_BATCH = 200
 R = Qt.ItemDataRole
 #: The roles data() answers; the view asks for a dozen per cell (size hints of the first
 #: thousand rows when the columns fit their contents), so the rest return at once.
@@ -37,6 +40,7 @@ class ReadingsTableModel(QAbstractTableModel):
     def __init__(self, profile: ThresholdProfile, theme: Theme = LIGHT, parent: Any = None):
         super().__init__(parent)
         self._rows: list[Reading] = []
+        self._loaded = 0  # rows the view has been told about (newest first)
         self._profile = profile
         self._baseline: Mapping[Vital, float] = {}
         self._theme = theme
@@ -47,7 +51,22 @@ class ReadingsTableModel(QAbstractTableModel):
     def set_readings(self, readings: Sequence[Reading]) -> None:
         self.beginResetModel()
         self._rows = list(reversed(readings))
+        # Keep as many rows as were scrolled into view: a new reading does not send the
+        # nurse back to the top batch.
+        self._loaded = min(len(self._rows), max(FETCH_BATCH, self._loaded))
         self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._loaded < len(self._rows)
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        """Add the next batch of older rows (the view asks when scrolled to the bottom)."""
+        if not self.canFetchMore(parent):
+            return
+        more = min(FETCH_BATCH, len(self._rows) - self._loaded)
+        self.beginInsertRows(QModelIndex(), self._loaded, self._loaded + more - 1)
+        self._loaded += more
+        self.endInsertRows()
 
     def set_profile(self, profile: ThresholdProfile, baseline: Mapping[Vital, float]) -> None:
         self._profile, self._baseline = profile, dict(baseline)
@@ -59,15 +78,15 @@ class ReadingsTableModel(QAbstractTableModel):
         self._changed_all()
 
     def _changed_all(self) -> None:
-        if self._rows:
+        if self._loaded:
             self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self._rows) - 1, len(HEADERS) - 1))
+                                  self.index(self._loaded - 1, len(HEADERS) - 1))
 
     def reading(self, row: int) -> Reading:
         return self._rows[row]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._loaded
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
@@ -80,7 +99,7 @@ class ReadingsTableModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in ANSWERED_ROLES or not index.isValid() \
-                or not 0 <= index.row() < len(self._rows):
+                or not 0 <= index.row() < self._loaded:
             return None
         reading = self._rows[index.row()]
         column = index.column()

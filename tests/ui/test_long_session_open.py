@@ -79,3 +79,32 @@ def test_the_board_replays_the_open_session_when_the_window_is_behind(qtbot, win
     board.refresh()
     line = next(t for t in board.texts() if "P-100" in t.splitlines()[0])
     assert "*** SBP 186 > 180" in line
+
+
+def test_the_table_starts_with_the_newest_rows_and_adds_older_ones_on_scrolling(qtbot):
+    from monitor.resources import default_profile
+    from monitor.ui.readings_model import FETCH_BATCH, ReadingsTableModel
+    from monitor.ui.readings_table import ReadingsTable
+
+    model = ReadingsTableModel(default_profile())
+    table = ReadingsTable(model)
+    qtbot.addWidget(table)
+    readings = device_readings(FETCH_BATCH * 2 + 50)
+    model.set_readings(readings)
+    assert model.rowCount() == FETCH_BATCH
+    assert model.reading(0) is readings[-1]  # newest first
+    table.show()
+    table.resize(900, 300)
+    bar = table.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())  # the nurse drags the scroll bar to the bottom
+    qtbot.waitUntil(lambda: model.rowCount() > FETCH_BATCH)
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == len(readings)
+    assert model.reading(len(readings) - 1) is readings[0]
+    assert model.index(len(readings) - 1, 0).data() != model.index(0, 0).data()
+    model.set_readings(readings[:-1] + [readings[-1]])  # a reload keeps what was scrolled
+    assert model.rowCount() == len(readings)
+    model.set_readings(readings[:3])
+    assert model.rowCount() == 3 and not model.canFetchMore()
