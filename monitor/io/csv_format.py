@@ -388,15 +388,21 @@ class RecentMoments:
 
     def __init__(self, size: int):
         self.size = size
-        self._rows: OrderedDict[datetime, tuple[int, dict[Vital, float]]] = OrderedDict()
+        self._rows: OrderedDict[datetime, tuple[int, RowValues]] = OrderedDict()
 
-    def get(self, moment: datetime) -> tuple[int, dict[Vital, float]] | None:
+    def get(self, moment: datetime) -> tuple[int, RowValues] | None:
         return self._rows.get(moment)
 
-    def add(self, moment: datetime, row: tuple[int, dict[Vital, float]]) -> None:
+    def add(self, moment: datetime, row: tuple[int, RowValues]) -> None:
         self._rows[moment] = row
         if len(self._rows) > self.size:
             self._rows.popitem(last=False)
+
+
+#: A row's values as a tuple in ``Vital`` order (None: not measured): equal exactly when the
+#: value dicts are equal, and a third of their size over a 50,000-row window.
+RowValues = tuple[float | None, ...]
+_VITAL_ORDER = tuple(Vital)
 
 
 class _RowPlan:
@@ -474,14 +480,15 @@ def _row(plan: _RowPlan, cells: list[str], line: int,
     if status is ReadingStatus.VALID:
         # Two different current readings for one moment cannot both be right; corrected and
         # entered-in-error rows legitimately share their time with the row that replaced them.
+        compact = tuple(map(values.get, _VITAL_ORDER))
         earlier = seen.get(moment)
         if earlier is not None:
             other_line, other_values = earlier
-            if other_values == values:
+            if other_values == compact:
                 return [RowError(where, f"repeats line {other_line}; row skipped")]
             return [RowError(where, f"time {moment.isoformat()} is already on line {other_line}"
                              " with different values; row skipped: check which is right")]
-        seen.add(moment, (line, values))
+        seen.add(moment, (line, compact))
     extra = {"original_source": texts["source"]} if texts.get("source") else None
     reading = imported_reading(
         moment, values, source=opts.source, detail=plan.detail,

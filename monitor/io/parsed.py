@@ -84,7 +84,8 @@ def dedup_key(taken_at: datetime, values: Mapping[Vital, float]) -> str:
     The time is compared as a UTC instant (so +05:00 and the same moment in UTC match) and
     values to 0.01, so a re-import of the same file, or the same data exported by two systems,
     collides in the store's unique index instead of charting the reading twice."""
-    instant = taken_at.astimezone(UTC).isoformat(timespec="microseconds")
+    utc = taken_at if taken_at.tzinfo is UTC else taken_at.astimezone(UTC)
+    instant = utc.isoformat(timespec="microseconds")
     # Stored databases hold these keys: the text hashed must never change. Iterating a
     # prepared tuple instead of the enum is what keeps it cheap on a million-row file.
     parts = [instant]

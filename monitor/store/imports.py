@@ -51,8 +51,10 @@ _COUNT_BATCH_SQL = """
           GROUP BY session_id) AS batch
     WHERE sessions.id = batch.session_id"""
 _VITALS = tuple(Vital)
-#: Page cache (KiB) while an import commits; SQLite's default is 2 MB.
-IMPORT_CACHE_KIB = 64 * 1024
+#: Page cache (KiB) while an import commits; SQLite's default is 2 MB. It is most of what an
+#: import's memory grows by with the file. Measured on a 1,000,000-row file: 64 MB peaked at
+#: 156 MB, 16 MB at 99 MB for 5% less speed, 8 MB at 90 MB for 10% less.
+IMPORT_CACHE_KIB = 16 * 1024
 _VALUE_COLUMNS = ", ".join(v.value for v in _VITALS)
 
 
@@ -190,7 +192,7 @@ class ImportRecords:
         conn: Connection = self._db.conn
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         # A big file inserts keys all over the dedup index: a larger (still fixed) page cache
-        # keeps that from turning into random disk reads.
+        # saves re-reading its pages; pages beyond it spill to the WAL, so memory stays bounded.
         conn.execute(f"PRAGMA cache_size = {min(int(cache), -IMPORT_CACHE_KIB)}")
         try:
             with self._write() as db:

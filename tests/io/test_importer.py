@@ -530,3 +530,38 @@ def test_benchmark_prints_app_and_raw_rates(monkeypatch, capsys) -> None:
     assert lines[3].startswith("peak memory") and "MB" in lines[3]
     with pytest.raises(SystemExit):
         bench.main(["nonsense"])
+
+
+def test_dedup_keys_stay_those_stored_databases_hold() -> None:
+    """Existing databases store these keys: a faster key function must give the same text."""
+    from monitor.io.parsed import dedup_key
+
+    values = {Vital.SBP: 120.0, Vital.DBP: 80.0, Vital.MAP: 93.3, Vital.HR: 72.0,
+              Vital.RR: 0.0, Vital.SPO2: 97.5}
+    moment = datetime(2024, 5, 1, 10, 15, tzinfo=timezone(timedelta(hours=2)))
+    assert dedup_key(moment, values) == "78f2633cef0caf0bc90df981c5b3489f"
+    assert dedup_key(moment.astimezone(UTC), values) == "78f2633cef0caf0bc90df981c5b3489f"
+    assert dedup_key(moment.astimezone(UTC), {Vital.HR: -0.0}) == (
+        "bb8a1d2809a7ae31702c6d744bcf5aab")
+
+
+def test_an_import_uses_a_bounded_page_cache_and_gives_it_back(store: Store) -> None:
+    """SQLite's page cache is what an import's memory grows with: it is capped while the
+    import writes, and the connection's own setting is back afterwards."""
+    from monitor.io.parsed import dedup_key, imported_reading
+    from monitor.store.imports import IMPORT_CACHE_KIB
+
+    def cache_kib() -> int:
+        return -store._db.conn.execute("PRAGMA cache_size").fetchone()[0]
+
+    before = cache_kib()
+    during: list[int] = []
+
+    def batches():
+        during.append(cache_kib())
+        yield [(ImportTarget(patient_id="P-CACHE"), imported_reading(
+            T0, {Vital.HR: 60}, source=Source.IMPORT, detail="test"))]
+
+    store.commit_import(batches(), duplicate_key=dedup_key)
+    assert during == [IMPORT_CACHE_KIB] and IMPORT_CACHE_KIB <= 16 * 1024
+    assert cache_kib() == before
