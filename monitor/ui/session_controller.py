@@ -6,6 +6,7 @@ before it is on disk."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -21,6 +22,18 @@ from ..store import Store
 
 REASON_MISSING = FieldError("Reason", "say why")
 EXTERNAL_POLL_MS = 1000
+
+
+def _order(reading: Reading) -> tuple[datetime, int]:
+    return (reading.taken_at, reading.id or 0)
+
+
+def with_reading(readings: list[Reading], new: Reading) -> list[Reading]:
+    """A new list: ``readings`` (in the store's order, time then id) with ``new`` in place."""
+    if not readings or _order(readings[-1]) <= _order(new):
+        return [*readings, new]
+    index = bisect_right(readings, _order(new), key=_order)
+    return [*readings[:index], new, *readings[index:]]
 
 
 def utc_now() -> datetime:
@@ -155,9 +168,12 @@ class SessionController(QObject):
             raise ValidationFailed(errors)
         if self.amendment is not None:
             saved = self.store.amend_add_reading(session.id or 0, reading, *self.amendment)
+            self.readings = self.store.readings(session.id or 0)
         else:
             saved = self.store.add_reading(session.id or 0, reading)
-        self.readings = self.store.readings(session.id or 0)
+            # Put the committed reading in its place rather than re-reading the session: a
+            # device session of 100,000 readings would otherwise take most of a second.
+            self.readings = with_reading(self.readings, saved)
         self.readingsChanged.emit()
         self.readingSaved.emit(saved)
         return saved

@@ -100,3 +100,14 @@ def test_a_mark_made_elsewhere_reloads_the_session(qtbot, window, other_connecti
     other_connection.mark_entered_in_error(reading.id, "AB", "wrong patient")
     qtbot.waitUntil(lambda: window.alerts.active_alerts() == [], timeout=5000)
     assert window.table_model.index(0, 9).data().startswith("ENTERED IN ERROR")
+
+
+def test_a_late_charted_reading_takes_its_place_in_time(window, other_connection):
+    save(window, 5, hr=80)
+    save(window, 30, hr=70)  # charted late: taken before the one above
+    save(window, 1, hr=90)
+    shown = [r.values[Vital.HR] for r in window.controller.readings]
+    assert shown == [70, 80, 90]
+    stored = [r.values[Vital.HR] for r in other_connection.readings(window.controller.session.id)]
+    assert shown == stored
+    assert list(window.chart.series(Vital.HR)[1]) == [70, 80, 90]
