@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from ..domain.readings import Reading
 from .readings_model import ReadingsTableModel
+from .views import record_table
 
 
 class ReadingsTable(QWidget):
@@ -26,18 +25,7 @@ class ReadingsTable(QWidget):
     def __init__(self, model: ReadingsTableModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
-        self.view = QTableView()
-        self.view.setObjectName("readingsTable")
-        self.view.setAccessibleName("readingsTable")
-        self.view.setModel(model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
-        self.view.setAlternatingRowColors(True)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.view = record_table(model, "readingsTable", QHeaderView.ResizeMode.ResizeToContents)
         self.correct_button = QPushButton("Correct…")
         self.correct_button.setObjectName("correctReadingButton")
         self.error_button = QPushButton("Entered in error…")

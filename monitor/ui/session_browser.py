@@ -20,7 +20,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +39,7 @@ from ..domain.timeparse import local_tz, parse_date_text
 from ..store import Store, StoreError
 from ..store.browse import SessionQuery, SessionSummary
 from .formatting import fmt_datetime, fmt_duration
+from .views import record_table
 
 PAGE_SIZE = 200
 SEARCH_DELAY_MS = 250
@@ -242,18 +241,8 @@ class SessionBrowser(QDialog):
         self.errors.setStyleSheet("color: #d32f2f; font-weight: 600;")
         self.count = QLabel("")
         self.count.setObjectName("browserCount")
-        self.view = QTableView()
-        self.view.setObjectName("browserTable")
-        self.view.setModel(self.model)
+        self.view = record_table(self.model, "browserTable", QHeaderView.ResizeMode.Interactive)
         self.view.setSortingEnabled(True)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
-        self.view.setAlternatingRowColors(True)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         for column, width in enumerate((120, 220, 150, 100, 80, 120)):
             self.view.setColumnWidth(column, width)
         self.open_button = QPushButton("Open session")
