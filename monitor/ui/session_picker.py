@@ -58,9 +58,14 @@ class SessionPicker(QWidget):
             self.list.addItem(item)
         if sessions:
             self.list.setCurrentRow(0)
+        else:
+            hint = QListWidgetItem("No active sessions. Press “Start new session…” (Ctrl+N) "
+                                   "to begin one.")
+            hint.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.list.addItem(hint)
         self.resume_button.setEnabled(bool(sessions))
 
     def _resume(self) -> None:
         item = self.list.currentItem()
-        if item is not None:
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) is not None:
             self.resumeRequested.emit(int(item.data(Qt.ItemDataRole.UserRole)))

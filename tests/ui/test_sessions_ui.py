@@ -52,3 +52,10 @@ def test_new_session_dialog_validates_then_starts(qtbot, store, db_path):
     assert session.patient.name == "Dana Roe" and session.baseline[Vital.SBP] == 124
     assert win.stack.currentWidget() is win.session_page
     assert "Dana Roe" in win.header.patient.text()
+
+
+def test_an_empty_start_screen_says_what_to_do(qtbot, store, db_path):
+    win = build_window(store, GuiOptions(db_path=db_path))
+    qtbot.addWidget(win)
+    assert "Start new session" in win.picker.list.item(0).text()
+    assert not win.picker.resume_button.isEnabled()
