@@ -79,7 +79,7 @@ def _app_import(db: str, csv_path: str, n: int) -> tuple[float, float]:
 def _store_only(db: str, n: int) -> tuple[float, float]:
     from ..domain.readings import Source
     from ..domain.vitals import Vital
-    from ..io.parsed import dedup_key, imported_reading
+    from ..io.parsed import imported_reading
     from ..store import Store
     from ..store.imports import ImportTarget
 
@@ -104,7 +104,7 @@ def _store_only(db: str, n: int) -> tuple[float, float]:
 
     with Store.open(db) as store:
         start = time.perf_counter()
-        totals = store.commit_import(batches(), duplicate_key=dedup_key)
+        totals = store.commit_import(batches())
         seconds = time.perf_counter() - start - building[0]
     assert totals.imported == n
     return seconds, _max_rss_mb()

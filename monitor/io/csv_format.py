@@ -41,8 +41,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import BinaryIO, TextIO
 
+from monitor.domain.reading_blocks import VITAL_ORDER, ReadingBlock, RowValues, plausible_row
 from monitor.domain.readings import Reading, ReadingStatus, Source, parse_value, validate_values
-from monitor.domain.vitals import VITAL_SPECS, Vital
+from monitor.domain.vitals import VITAL_SPECS, Vital, derive_map
 
 from .parsed import (
     CSV,
@@ -384,25 +385,25 @@ SAME_TIME_WINDOW = 50_000
 
 
 class RecentMoments:
-    """The last ``size`` row times with their line and values (oldest forgotten first)."""
+    """The last ``size`` row instants (UTC timestamps) with their line and values (oldest
+    forgotten first). Keyed by the instant, not the datetime: two datetimes that share one
+    zone compare by wall clock, which puts the two 01:30s of a DST change together."""
 
     def __init__(self, size: int):
         self.size = size
-        self._rows: OrderedDict[datetime, tuple[int, RowValues]] = OrderedDict()
+        self._rows: OrderedDict[float, tuple[int, RowValues]] = OrderedDict()
 
-    def get(self, moment: datetime) -> tuple[int, RowValues] | None:
-        return self._rows.get(moment)
+    def get(self, instant: float) -> tuple[int, RowValues] | None:
+        return self._rows.get(instant)
 
-    def add(self, moment: datetime, row: tuple[int, RowValues]) -> None:
-        self._rows[moment] = row
+    def add(self, instant: float, row: tuple[int, RowValues]) -> None:
+        self._rows[instant] = row
         if len(self._rows) > self.size:
             self._rows.popitem(last=False)
 
 
-#: A row's values as a tuple in ``Vital`` order (None: not measured): equal exactly when the
-#: value dicts are equal, and a third of their size over a 50,000-row window.
-RowValues = tuple[float | None, ...]
-_VITAL_ORDER = tuple(Vital)
+_VITAL_ORDER = VITAL_ORDER
+_MAP_AT = VITAL_ORDER.index(Vital.MAP)
 
 
 class _RowPlan:
@@ -419,6 +420,77 @@ class _RowPlan:
         self.header_of = {VITAL_SPECS[v].label: col.header for col in layout.vitals
                           for v in ([col.vital] if col.vital else [Vital.SBP, Vital.DBP])}
         self.detail = source_detail(opts.name, CSV)
+
+
+class _BulkPlan:
+    """The quick way through a row, for files whose header allows it: one ISO 8601 time
+    column (or an elapsed-time column and a start), one column per vital (no ``120/80``
+    cells), nothing else read (no status, note, initials, source or patient column). A row
+    qualifies when every cell is plain (a time :func:`datetime.fromisoformat` reads, whole or
+    decimal numbers, or empty) and :func:`plausible_row` vouches for its values; it then
+    joins a :class:`ReadingBlock`. Any other row goes the general way (:func:`_row`), which
+    says what is wrong with it, so both ways give the same readings and the same messages
+    (a test holds them equal)."""
+
+    def __init__(self, layout: _Layout, opts: _Options, width: int, detail: str):
+        column = layout.time or layout.elapsed
+        assert column is not None
+        self.width = width
+        self.time_index = column.index
+        # Elapsed time counts from the caller's start (None: the column holds the time).
+        self.start = opts.start if layout.time is None else None
+        self.elapsed_factor = layout.elapsed_factor
+        self.default_tz = opts.default_tz
+        self.zero_is_missing = opts.zero_is_missing
+        self.source = opts.source
+        self.detail = detail
+        self.cells = [(col.index, _VITAL_ORDER.index(col.vital), unit_factor(col.vital, col.unit))
+                      for col in layout.vitals if col.vital is not None]
+
+    @classmethod
+    def for_layout(cls, layout: _Layout, opts: _Options, width: int,
+                   detail: str) -> _BulkPlan | None:
+        """The plan, or None when rows of this layout must each go the general way."""
+        timed = (layout.time is not None and layout.date is None
+                 or layout.time is None and opts.start is not None)
+        simple = (timed and not layout.text
+                  and all(col.kind == "vital" for col in layout.vitals))
+        return cls(layout, opts, width, detail) if simple else None
+
+    def block(self) -> ReadingBlock:
+        return ReadingBlock(self.source, self.detail)
+
+    def read(self, cells: list[str]) -> tuple[datetime, RowValues] | None:
+        """The row's time and values (MAP not yet derived), or None to go the general way."""
+        if len(cells) != self.width:
+            return None
+        text = cells[self.time_index]
+        if self.start is not None:
+            if not (text.isascii() and text.replace(".", "", 1).isdigit()):
+                return None
+            moment = self.start + timedelta(seconds=float(text) * self.elapsed_factor)
+        else:
+            if len(text) <= 10 or text[4] != "-":
+                return None
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                return None
+            if moment.tzinfo is None or moment.utcoffset() is None:
+                moment = localize(moment, self.default_tz)
+        values: list[float | None] = [None] * len(_VITAL_ORDER)
+        for index, slot, factor in self.cells:
+            text = cells[index]
+            if not text:
+                continue
+            if not (text.isascii() and text.replace(".", "", 1).isdigit()):
+                return None
+            value = float(text)
+            if value == 0 and self.zero_is_missing:
+                continue
+            values[slot] = value if factor == 1.0 else round(value * factor, 1)
+        row = tuple(values)
+        return (moment, row) if plausible_row(row) else None
 
 
 def _row(plan: _RowPlan, cells: list[str], line: int,
@@ -481,14 +553,9 @@ def _row(plan: _RowPlan, cells: list[str], line: int,
         # Two different current readings for one moment cannot both be right; corrected and
         # entered-in-error rows legitimately share their time with the row that replaced them.
         compact = tuple(map(values.get, _VITAL_ORDER))
-        earlier = seen.get(moment)
-        if earlier is not None:
-            other_line, other_values = earlier
-            if other_values == compact:
-                return [RowError(where, f"repeats line {other_line}; row skipped")]
-            return [RowError(where, f"time {moment.isoformat()} is already on line {other_line}"
-                             " with different values; row skipped: check which is right")]
-        seen.add(moment, (line, compact))
+        repeated = _repeated(seen, moment, moment.timestamp(), line, compact)
+        if repeated is not None:
+            return [repeated]
     extra = {"original_source": texts["source"]} if texts.get("source") else None
     reading = imported_reading(
         moment, values, source=opts.source, detail=plan.detail,
@@ -501,6 +568,20 @@ def _row(plan: _RowPlan, cells: list[str], line: int,
 _NO_TEXTS: dict[str, str] = {}
 
 
+def _repeated(seen: RecentMoments, moment: datetime, instant: float, line: int,
+              values: RowValues) -> RowError | None:
+    """Why a current row at ``moment`` repeats an earlier one, or None (and it is noted)."""
+    earlier = seen.get(instant)
+    if earlier is None:
+        seen.add(instant, (line, values))
+        return None
+    other_line, other_values = earlier
+    if other_values == values:
+        return RowError(f"line {line}", f"repeats line {other_line}; row skipped")
+    return RowError(f"line {line}", f"time {moment.isoformat()} is already on line {other_line}"
+                    " with different values; row skipped: check which is right")
+
+
 def iter_csv(
     stream: BinaryIO,
     *,
@@ -510,7 +591,9 @@ def iter_csv(
     zero_is_missing: bool = False,
     source: Source = Source.IMPORT,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[ParsedReading | RowError]:
+    blocks: bool = False,
+    quick_rows: bool = True,
+) -> Iterator[ParsedReading | ReadingBlock | RowError]:
     """Read a CSV/TSV file row by row, yielding a reading or errors for each row.
 
     ``stream`` is binary (never text mode: the encoding is checked here). ``name`` is the file
@@ -518,6 +601,9 @@ def iter_csv(
     (None: this computer's zone). ``start`` is the moment an elapsed-seconds column counts
     from. ``zero_is_missing`` treats 0 as 'no value' (MIMIC numerics). ``progress`` is called
     after each row with the number of bytes consumed so far, for a progress bar.
+    ``blocks`` gives runs of plain valid rows as :class:`ReadingBlock` s instead of one
+    reading each (what the importer wants for a big file); ``quick_rows`` False reads every
+    row the general way (slower; for checking that both ways agree).
     Never raises on bad content; stops after ``MAX_ERRORS`` errors."""
     opts = _Options(name, default_tz, start, zero_is_missing, source)
     raw = _raw_lines(stream)
@@ -551,6 +637,9 @@ def iter_csv(
         return
     error_count = len(header_errors)
     plan = _RowPlan(layout, opts)
+    bulk = (_BulkPlan.for_layout(layout, opts, len(header_cells), plan.detail)
+            if quick_rows else None)
+    block = bulk.block() if bulk is not None else None
     seen = RecentMoments(SAME_TIME_WINDOW)
     reader = csv.reader(text_iter, delimiter=delimiter)
     last = header_line
@@ -560,10 +649,41 @@ def iter_csv(
         except StopIteration:
             break
         except csv.Error as e:
+            if block:
+                yield from _emit(block, blocks)
+                block = bulk.block() if bulk is not None else None
             yield RowError(f"line {lines.line}", f"unreadable CSV: {e}")
             last = lines.line
             continue
         first_line, last = last + 1, lines.line
+        if bulk is not None and first_line == last and first_line not in lines.bad:
+            parsed = bulk.read(cells)
+            if parsed is not None:
+                moment, row = parsed
+                instant = moment.timestamp()
+                repeated = _repeated(seen, moment, instant, first_line, row)
+                if repeated is None:
+                    assert block is not None
+                    sbp, dbp = row[0], row[1]
+                    derived = row[_MAP_AT] is None and sbp is not None and dbp is not None
+                    if derived:
+                        row = (sbp, dbp, derive_map(sbp, dbp), *row[_MAP_AT + 1:])  # type: ignore[arg-type]
+                    block.append(first_line, moment, instant, row, derived)
+                    if len(block) >= BLOCK_ROWS:
+                        yield from _emit(block, blocks)
+                        block = bulk.block()
+                        lines.report()
+                    continue
+                if block:
+                    yield from _emit(block, blocks)
+                    block = bulk.block()
+                yield repeated
+                error_count += 1
+                lines.report()
+                continue
+        if block:
+            yield from _emit(block, blocks)
+            block = bulk.block() if bulk is not None else None
         where = first_line if first_line == last else f"{first_line}-{last}"
         if not any(c.strip() for c in cells):
             continue
@@ -587,7 +707,21 @@ def iter_csv(
             yield RowError(f"line {last}", f"stopped after {MAX_ERRORS} errors: this does not "
                            "look like a vital-signs CSV file")
             return
+    if block:
+        yield from _emit(block, blocks)
     lines.report()
+
+
+#: Rows per :class:`ReadingBlock`: the importer's batch size.
+BLOCK_ROWS = 2000
+
+
+def _emit(block: ReadingBlock, as_block: bool) -> Iterator[ParsedReading | ReadingBlock]:
+    if as_block:
+        yield block
+        return
+    for line, reading in block.readings():
+        yield ParsedReading(reading, f"line {line}")
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

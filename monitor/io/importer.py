@@ -32,6 +32,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from monitor.domain.reading_blocks import ReadingBlock
 from monitor.domain.readings import Reading, Source
 from monitor.domain.sessions import Patient, Session, validate_session
 from monitor.store.database import Store
@@ -41,7 +42,7 @@ from .csv_format import iter_csv
 from .detect import SNIFF_BYTES, detect_format
 from .fhir import parse_fhir
 from .hl7v2 import parse_hl7_file
-from .parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError, dedup_key
+from .parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError
 
 #: Readings per bulk insert: large enough for executemany to pay, small enough that a cancel
 #: is noticed within a fraction of a second.
@@ -49,6 +50,8 @@ BATCH_ROWS = 2000
 _CHUNK = 1024 * 1024
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in the file)
+#: What a batch carries: one reading, or a block of plain rows from a CSV file.
+Item = Reading | ReadingBlock
 CancelCheck = Callable[[], bool]
 
 # Parts of parser messages that describe data the app does not chart (see module docstring).
@@ -180,31 +183,42 @@ class _FileStream:
 
     # -- the parser's output -------------------------------------------------------------
 
-    def batches(self, *, stop_at_invalid: bool) -> Iterator[list[tuple[ImportTarget, Reading]]]:
-        """Routed readings in batches. With ``stop_at_invalid`` no batch is given after the
-        first invalid row (nothing will be saved), but the file is still read to the end
-        so that every invalid row is reported."""
-        batch: list[tuple[ImportTarget, Reading]] = []
+    def batches(self, *, stop_at_invalid: bool) -> Iterator[list[tuple[ImportTarget, Item]]]:
+        """Routed readings (and blocks of them) in batches of about ``BATCH_ROWS`` readings.
+        With ``stop_at_invalid`` no batch is given after the first invalid row (nothing will
+        be saved), but the file is still read to the end so that every invalid row is
+        reported."""
+        batch: list[tuple[ImportTarget, Item]] = []
+        size = 0
         for item in self._items():
             if isinstance(item, RowError):
                 self._error(item)
                 continue
-            target = self._route(item)
-            if target is None:
-                continue
-            self.report.readings += 1
-            batch.append((target, _with_original_source(item.reading)))
-            if len(batch) >= BATCH_ROWS:
+            if isinstance(item, ReadingBlock):
+                target = self._route_block(item)
+                if target is None:
+                    continue
+                batch.append((target, item))
+                count = len(item)
+            else:
+                target = self._route(item)
+                if target is None:
+                    continue
+                batch.append((target, _with_original_source(item.reading)))
+                count = 1
+            self.report.readings += count
+            size += count
+            if size >= BATCH_ROWS:
                 self.check_cancel()
                 if not (stop_at_invalid and self.report.rejected):
                     yield batch
-                batch = []
+                batch, size = [], 0
         self._finish()
         self.check_cancel()
         if batch and not (stop_at_invalid and self.report.rejected):
             yield batch
 
-    def _items(self) -> Iterator[ParsedReading | RowError]:
+    def _items(self) -> Iterator[ParsedReading | ReadingBlock | RowError]:
         o = self.options
         try:
             handle = self.path.open("rb")
@@ -222,7 +236,8 @@ class _FileStream:
                 yield from iter_csv(cast(BinaryIO, reader), name=self.path.name,
                                     default_tz=o.default_tz, start=o.start,
                                     zero_is_missing=o.zero_is_missing, source=Source.IMPORT,
-                                    progress=lambda done: self._progress(done, total))
+                                    progress=lambda done: self._progress(done, total),
+                                    blocks=True)
                 reader.drain()  # the parser may stop early; the checksum covers the file
             else:
                 data = head + reader.read()
@@ -289,6 +304,12 @@ class _FileStream:
             return None
         return ImportTarget(patient_id=parsed.patient_id)
 
+    def _route_block(self, block: ReadingBlock) -> ImportTarget | None:
+        # A block comes from a file without a patient column: it goes where the user chose.
+        if self.options.target is None:
+            self.unrouted += len(block)
+        return self.options.target
+
     def _patient_problem(self, patient_id: str) -> str | None:
         if patient_id not in self._patients_checked:
             errors = validate_session(Session(Patient(patient_id)), datetime.now(UTC))
@@ -331,7 +352,7 @@ def preview_file(store: Store, path: str | Path, options: ImportOptions = Import
     session is closed)."""
     stream = _FileStream(Path(path), options, progress, cancel)
     counted = _Counted(stream.batches(stop_at_invalid=False))
-    totals = store.preview_import(counted, duplicate_key=dedup_key)
+    totals = store.preview_import(counted)
     report = stream.report
     report.sessions = totals.sessions
     report.new = totals.imported
@@ -352,7 +373,7 @@ def import_file(store: Store, path: str | Path, options: ImportOptions = ImportO
     started = datetime.now(UTC)
     counted = _Counted(stream.batches(stop_at_invalid=not options.skip_invalid))
 
-    def checked() -> Iterator[list[tuple[ImportTarget, Reading]]]:
+    def checked() -> Iterator[list[tuple[ImportTarget, Item]]]:
         yield from counted
         # Only now is the whole file read: decide before COMMIT. A cancel that came while the
         # last batches were written is still honoured.
@@ -368,7 +389,7 @@ def import_file(store: Store, path: str | Path, options: ImportOptions = ImportO
                          detail={"notices": len(r.notices), "skip_invalid":
                                  options.skip_invalid, "path": str(r.path)})
 
-    totals = store.commit_import(checked(), duplicate_key=dedup_key, run=run, by=options.by)
+    totals = store.commit_import(checked(), run=run, by=options.by)
     report = stream.report
     report.sessions = totals.sessions
     report.new = totals.imported
@@ -380,11 +401,12 @@ def import_file(store: Store, path: str | Path, options: ImportOptions = ImportO
 class _Counted:
     """Passes batches through, counting the readings."""
 
-    def __init__(self, batches: Iterator[list[tuple[ImportTarget, Reading]]]):
+    def __init__(self, batches: Iterator[list[tuple[ImportTarget, Item]]]):
         self._batches = batches
         self.readings = 0
 
-    def __iter__(self) -> Iterator[list[tuple[ImportTarget, Reading]]]:
+    def __iter__(self) -> Iterator[list[tuple[ImportTarget, Item]]]:
         for batch in self._batches:
-            self.readings += len(batch)
+            self.readings += sum(1 if isinstance(item, Reading) else len(item)
+                                 for _, item in batch)
             yield batch

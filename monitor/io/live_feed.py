@@ -35,7 +35,6 @@ from monitor.store.imports import ImportTarget
 from .hl7v2 import build_ack, parse_hl7_message, split_messages
 from .importer import is_notice
 from .mllp import PeerInfo, control_id
-from .parsed import dedup_key
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +133,7 @@ class LiveFeedHandler:
                 routed: list[tuple[ImportTarget, Reading]], skipped: int) -> bytes:
         try:
             store = self._open()
-            totals = store.commit_import([routed], duplicate_key=dedup_key, by=self.by)
+            totals = store.commit_import([routed], by=self.by)
         except StoreError as error:
             log.error("feed: message %s from %s not saved: %s", ctrl, peer,
                       type(error).__name__)

@@ -8,10 +8,9 @@ with both.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from monitor.domain.readings import Reading, ReadingStatus, Source, with_derived_map
 from monitor.domain.vitals import VITAL_SPECS, Vital, kpa_to_mmhg
@@ -78,24 +77,6 @@ def source_detail(name: str, fmt: str, device: str = "") -> str:
     return f"{text}, device {device}" if device else text
 
 
-def dedup_key(taken_at: datetime, values: Mapping[Vital, float]) -> str:
-    """A stable key for a reading's instant and values, the same whichever file it came from.
-
-    The time is compared as a UTC instant (so +05:00 and the same moment in UTC match) and
-    values to 0.01, so a re-import of the same file, or the same data exported by two systems,
-    collides in the store's unique index instead of charting the reading twice."""
-    utc = taken_at if taken_at.tzinfo is UTC else taken_at.astimezone(UTC)
-    instant = utc.isoformat(timespec="microseconds")
-    # Stored databases hold these keys: the text hashed must never change. Iterating a
-    # prepared tuple instead of the enum is what keeps it cheap on a million-row file.
-    parts = [instant]
-    parts += [f"{name}={values[v]:.2f}" for v, name in _KEY_ORDER if v in values]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-
-
-_KEY_ORDER = tuple((v, v.value) for v in Vital)
-
-
 def imported_reading(
     taken_at: datetime,
     values: Mapping[Vital, float],
@@ -107,14 +88,14 @@ def imported_reading(
     status: ReadingStatus = ReadingStatus.VALID,
     extra: Mapping[str, str] | None = None,
 ) -> Reading:
-    """A reading built like a charted one (MAP derived when not measured) plus its dedup key."""
+    """A reading built like a charted one (MAP derived when not measured)."""
     full, derived = with_derived_map(values)
     # Built once, not built and then copied with replace(): this runs for every row of a
     # million-row file.
     return Reading(
         taken_at=taken_at, values=full, source=source, entered_by=entered_by.strip().upper(),
         note=note.strip(), source_detail=detail, map_derived=derived, status=status,
-        extra={**(extra or {}), "dedup_key": dedup_key(taken_at, full)},
+        extra=dict(extra or {}),
     )
 
 

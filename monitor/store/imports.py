@@ -3,8 +3,11 @@ skip duplicates, the record of each import run, and session summaries for the co
 Mixed into :class:`monitor.store.database.Store`.
 
 Duplicates: a reading is a duplicate when its session already holds a reading with the same
-dedup key (the parsers key a reading by its instant and values), or a reading without a key
-(charted by hand) with the same instant and values. Duplicates are counted, never written."""
+instant and values (:func:`monitor.domain.reading_blocks.identity`), charted by hand or
+imported, from this file or another. Duplicates are counted, never written. They are found
+through the session-and-time index, and only where they can be: a batch whose readings are
+all newer than anything the session holds, the usual case for a monitor export, is written
+without a look-up."""
 
 from __future__ import annotations
 
@@ -14,18 +17,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..domain.reading_blocks import (
+    VITAL_ORDER,
+    Identity,
+    ReadingBlock,
+    identity,
+    reading_identity,
+)
 from ..domain.readings import Reading, ReadingStatus
 from ..domain.sessions import Patient, Session, SessionStatus
-from ..domain.vitals import Vital
 from .errors import StoreError
 
 if TYPE_CHECKING:
     from sqlite3 import Connection
 
     from .database import Store
-
-#: The key two readings share when they record the same moment and values.
-DuplicateKey = Callable[[datetime, Mapping[Vital, float]], str]
 
 _INSERT_COLUMNS = (
     "session_id", "taken_at", "taken_ts", "sbp", "dbp", "map", "hr", "rr", "spo2",
@@ -35,27 +41,21 @@ _INSERT_COLUMNS = (
 )
 _INSERT_SQL = (f"INSERT INTO readings ({', '.join(_INSERT_COLUMNS)}) "
                f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
-# A reading whose key the session already holds (stored before, or earlier in this file) is
-# skipped by the unique index itself: no look-up per batch, and the count of rows written
-# tells how many were duplicates.
-_INSERT_NEW_SQL = (_INSERT_SQL + " ON CONFLICT (session_id, dedup_key) "
-                   "WHERE dedup_key IS NOT NULL DO NOTHING")
 # The summary trigger leaves rows with an import_id to the store (migration m006): after each
-# batch, one statement adds what the batch wrote, by row id, so it is exact whatever the index
-# skipped. Corrections (supersedes set) are not new readings.
+# batch, one statement adds what the batch wrote. Corrections (supersedes set) are not new
+# readings and are not counted.
 _COUNT_BATCH_SQL = """
-    UPDATE sessions SET reading_count = reading_count + batch.n,
-           last_reading_ts = max(coalesce(last_reading_ts, batch.last), batch.last)
-    FROM (SELECT session_id, count(*) AS n, max(taken_ts) AS last FROM readings
-          WHERE id > ? AND import_id IS NOT NULL AND supersedes IS NULL
-          GROUP BY session_id) AS batch
-    WHERE sessions.id = batch.session_id"""
-_VITALS = tuple(Vital)
+    UPDATE sessions SET reading_count = reading_count + ?,
+           last_reading_ts = max(coalesce(last_reading_ts, ?), ?)
+    WHERE id = ?"""
+_VITALS = VITAL_ORDER
 #: Page cache (KiB) while an import commits; SQLite's default is 2 MB. It is most of what an
 #: import's memory grows by with the file. Measured on a 1,000,000-row file: 64 MB peaked at
 #: 156 MB, 16 MB at 99 MB for 5% less speed, 8 MB at 90 MB for 10% less.
 IMPORT_CACHE_KIB = 16 * 1024
 _VALUE_COLUMNS = ", ".join(v.value for v in _VITALS)
+#: Instants per look-up query (SQLite allows 32,766 parameters; keep statements small).
+_STAMPS_PER_QUERY = 900
 
 
 class SessionClosed(StoreError):
@@ -133,8 +133,8 @@ class SessionListing:
                 "readings": self.readings, "alerts": self.alerts}
 
 
-#: Batches of (where it goes, the reading), as the importer streams them.
-Batches = Iterable[Sequence[tuple[ImportTarget, Reading]]]
+#: Batches of (where it goes, a reading or a block of them), as the importer streams them.
+Batches = Iterable[Sequence[tuple[ImportTarget, Reading | ReadingBlock]]]
 
 
 class ImportRecords:
@@ -174,7 +174,7 @@ class ImportRecords:
 
     # -- committing ------------------------------------------------------------------------
 
-    def commit_import(self: Store, batches: Batches, *, duplicate_key: DuplicateKey,
+    def commit_import(self: Store, batches: Batches, *,
                       run: Callable[[], ImportRun] | None = None,
                       by: str = "") -> ImportTotals:
         """Write the readings of ``batches`` in ONE transaction, skipping duplicates.
@@ -199,7 +199,7 @@ class ImportRecords:
                 # Readings point at their import row, which is written last with the final
                 # counts (the table is append-only): check that reference at COMMIT.
                 conn.execute("PRAGMA defer_foreign_keys = ON")
-                writer = _BulkWriter(self, conn, duplicate_key, by, numbered=run is not None)
+                writer = _BulkWriter(self, conn, by, numbered=run is not None)
                 for batch in batches:
                     writer.add(batch)
                 if run is not None:
@@ -208,14 +208,13 @@ class ImportRecords:
             conn.execute(f"PRAGMA cache_size = {int(cache)}")
         return ImportTotals(writer.results())
 
-    def preview_import(self: Store, batches: Batches, *,
-                       duplicate_key: DuplicateKey) -> ImportTotals:
+    def preview_import(self: Store, batches: Batches) -> ImportTotals:
         """What :meth:`commit_import` would do with ``batches``, without writing anything to
         the database: how many readings are new and how many are duplicates, per session (a
         patient without an active session shows as a session to be started, id None).
 
-        Keys seen so far live in a temporary table of this connection, not in memory, so a
-        file of millions of rows previews in bounded memory."""
+        Identities seen so far live in a temporary table of this connection, not in memory,
+        so a file of millions of rows previews in bounded memory."""
         conn: Connection = self._db.conn
         slots: dict[ImportTarget, _Slot] = {}
         by_session: dict[tuple[int | None, str], _Slot] = {}
@@ -224,20 +223,15 @@ class ImportRecords:
                          "(slot INTEGER, key TEXT, PRIMARY KEY (slot, key))")
             conn.execute("DELETE FROM temp.import_preview")
             for batch in batches:
-                pending: dict[int, list[str]] = {}
-                for target, reading in batch:
+                pending: dict[int, list[Identity]] = {}
+                for target, item in batch:
                     slot = slots.get(target)
                     if slot is None:
-                        slot = self._preview_slot(target, duplicate_key)
+                        slot = self._preview_slot(target)
                         same = (slot.result.session_id, slot.result.patient_id
                                 if slot.result.session_id is None else "")
                         slot = slots[target] = by_session.setdefault(same, slot)
-                    key = (reading.extra or {}).get("dedup_key") or duplicate_key(
-                        reading.taken_at, reading.values)
-                    if key in slot.known:
-                        slot.result.duplicates += 1
-                    else:
-                        pending.setdefault(id(slot), []).append(key)
+                    pending.setdefault(id(slot), []).extend(_identities(item))
                 for slot in by_session.values():
                     keys = pending.get(id(slot))
                     if keys:
@@ -247,35 +241,37 @@ class ImportRecords:
             conn.commit()  # ends the implicit transaction the temp table writes began
         return ImportTotals([slot.result for slot in by_session.values()])
 
-    def _preview_slot(self: Store, target: ImportTarget, duplicate_key: DuplicateKey) -> _Slot:
+    def _preview_slot(self: Store, target: ImportTarget) -> _Slot:
         if target.session_id is not None:
             session: Session | None = self.get_session(target.session_id)
         else:
             session = self.active_session_for_patient(target.patient_id or "")
         if session is None:
-            return _Slot(SessionImport(None, target.patient_id or "", created=True), set())
+            return _Slot(SessionImport(None, target.patient_id or "", created=True), None)
         if session.status is SessionStatus.CLOSED:
             raise SessionClosed(f"Session {session.id} ({session.patient.identifier}) is "
                                 "closed; readings cannot be added to it.")
         assert session.id is not None
         return _Slot(SessionImport(session.id, session.patient.identifier),
-                     self._hand_charted_keys(session.id, duplicate_key))
+                     self._latest_instant(session.id))
 
-    def _preview_keys(self: Store, conn: Connection, slot: _Slot, keys: list[str]) -> None:
+    def _preview_keys(self: Store, conn: Connection, slot: _Slot, keys: list[Identity]) -> None:
         session_id = slot.result.session_id
-        stored = self.stored_keys(session_id, keys) if session_id is not None else set()
+        stored = (self.stored_identities(session_id, [k[0] for k in keys])
+                  if session_id is not None and slot.may_hold(min(k[0] for k in keys))
+                  else set())
         fresh = [k for k in keys if k not in stored]
         slot.result.duplicates += len(keys) - len(fresh)
         if fresh:
             cursor = conn.executemany("INSERT OR IGNORE INTO temp.import_preview VALUES (?, ?)",
-                                      [(id(slot), k) for k in fresh])
+                                      [(id(slot), repr(k)) for k in fresh])
             slot.result.imported += cursor.rowcount
             slot.result.duplicates += len(fresh) - cursor.rowcount
 
-    def open_import_slot(self: Store, target: ImportTarget, by: str,
-                         duplicate_key: DuplicateKey) -> tuple[SessionImport, set[str]]:
+    def open_import_slot(self: Store, target: ImportTarget, by: str
+                         ) -> tuple[SessionImport, float | None]:
         """The session ``target`` names (started when the patient has none; inside the
-        caller's transaction) and the duplicate keys of its hand-charted readings."""
+        caller's transaction) and the newest instant it holds (None: no readings yet)."""
         if target.session_id is not None:
             session, created = self.get_session(target.session_id), False
         else:
@@ -285,28 +281,25 @@ class ImportRecords:
                                 "closed; readings cannot be added to it.")
         assert session.id is not None
         return (SessionImport(session.id, session.patient.identifier, created),
-                self._hand_charted_keys(session.id, duplicate_key))
+                self._latest_instant(session.id))
 
-    def _hand_charted_keys(self: Store, session_id: int, duplicate_key: DuplicateKey
-                           ) -> set[str]:
-        rows = self._db.execute(
-            f"SELECT taken_at, {_VALUE_COLUMNS} FROM readings "
-            "WHERE session_id = ? AND dedup_key IS NULL", [session_id]).fetchall()
-        keys = set()
-        for row in rows:
-            values = {v: float(x) for v, x in zip(Vital, row[1:], strict=True) if x is not None}
-            keys.add(duplicate_key(datetime.fromisoformat(row[0]), values))
-        return keys
+    def _latest_instant(self: Store, session_id: int) -> float | None:
+        # Every reading counts here, corrections too: they can be duplicated like any other.
+        return self._db.execute("SELECT max(taken_ts) FROM readings WHERE session_id = ?",
+                                [session_id]).fetchone()[0]
 
-    def stored_keys(self: Store, session_id: int, keys: Sequence[str]) -> set[str]:
-        """Which of ``keys`` the session already holds (one indexed query)."""
-        found: set[str] = set()
-        for start in range(0, len(keys), _KEYS_PER_QUERY):
-            chunk = list(keys[start:start + _KEYS_PER_QUERY])
+    def stored_identities(self: Store, session_id: int,
+                          instants: Iterable[float]) -> set[Identity]:
+        """The identities of the session's readings (all of them, whatever their status)
+        taken at any of ``instants`` (UTC timestamps): indexed look-ups by time."""
+        wanted = sorted(set(instants))
+        found: set[Identity] = set()
+        for start in range(0, len(wanted), _STAMPS_PER_QUERY):
+            chunk = wanted[start:start + _STAMPS_PER_QUERY]
             marks = ", ".join("?" for _ in chunk)
-            found.update(r[0] for r in self._db.execute(
-                f"SELECT dedup_key FROM readings WHERE session_id = ? AND dedup_key IN "
-                f"({marks})", [session_id, *chunk]))
+            found.update(identity(row[0], row[1:]) for row in self._db.execute(
+                f"SELECT taken_ts, {_VALUE_COLUMNS} FROM readings WHERE session_id = ? "
+                f"AND taken_ts IN ({marks})", [session_id, *chunk]))
         return found
 
     def _record_runs(self: Store, db: Any, results: list[SessionImport], run: ImportRun
@@ -331,27 +324,42 @@ class ImportRecords:
             })
 
 
-_KEYS_PER_QUERY = 900
+def _identities(item: Reading | ReadingBlock) -> list[Identity]:
+    if isinstance(item, Reading):
+        return [reading_identity(item)]
+    return [identity(t, v) for t, v in zip(item.taken_ts, item.values, strict=True)]
 
 
 class _Slot:
-    """A target session during one commit."""
+    """A target session during one commit (or preview)."""
 
-    def __init__(self, result: SessionImport, known: set[str]):
+    def __init__(self, result: SessionImport, latest: float | None):
         self.result = result
-        self.known = known  # keys of the session's hand-charted readings
+        # The newest instant the session holds, this import's rows included: a reading
+        # taken after it cannot be a duplicate of a stored one.
+        self.latest = latest
         self.corrected_at: dict[float, int] = {}  # time -> row id of a 'corrected' row
+
+    def may_hold(self, instant: float) -> bool:
+        """Whether the session may hold a reading taken at ``instant``."""
+        return self.latest is not None and instant <= self.latest
+
+
+#: A row ready for INSERT (see _INSERT_COLUMNS) and the reading it was made from (None when
+#: it came from a block: a plain current reading).
+_Pending = tuple[tuple[Any, ...], Reading | None]
+_TS = _INSERT_COLUMNS.index("taken_ts")
+_VALUES = slice(_INSERT_COLUMNS.index("sbp"), _INSERT_COLUMNS.index("spo2") + 1)
 
 
 class _BulkWriter:
     """Writes batches inside the caller's transaction, counting per session."""
 
-    def __init__(self, store: Store, conn: Connection, duplicate_key: DuplicateKey, by: str,
-                 *, numbered: bool):
+    def __init__(self, store: Store, conn: Connection, by: str, *, numbered: bool):
         self.store = store
         self.conn = conn
-        self.duplicate_key = duplicate_key
         self.by = by
+        self.numbered = numbered
         self.now = datetime.now(UTC)
         self.recorded_at = self.now.isoformat()
         self.slots: dict[ImportTarget, _Slot] = {}
@@ -365,72 +373,100 @@ class _BulkWriter:
     def _slot(self, target: ImportTarget) -> _Slot:
         slot = self.slots.get(target)
         if slot is None:
-            result, known = self.store.open_import_slot(target, self.by, self.duplicate_key)
-            slot = self.by_session.setdefault(result.session_id or 0, _Slot(result, known))
+            result, latest = self.store.open_import_slot(target, self.by)
+            slot = self.by_session.setdefault(result.session_id or 0, _Slot(result, latest))
             if self.next_import_id is not None and slot.result.import_id is None:
                 slot.result.import_id = self.next_import_id
                 self.next_import_id += 1
             self.slots[target] = slot
         return slot
 
-    def add(self, batch: Sequence[tuple[ImportTarget, Reading]]) -> None:
-        last_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM readings").fetchone()[0]
-        pending: dict[int, list[tuple[str, Reading]]] = {}
-        for target, reading in batch:
+    def add(self, batch: Sequence[tuple[ImportTarget, Reading | ReadingBlock]]) -> None:
+        pending: dict[int, list[_Pending]] = {}
+        for target, item in batch:
             slot = self._slot(target)
-            key = (reading.extra or {}).get("dedup_key") or self.duplicate_key(
-                reading.taken_at, reading.values)
-            if key in slot.known:
-                slot.result.duplicates += 1
+            rows = pending.setdefault(slot.result.session_id or 0, [])
+            if isinstance(item, Reading):
+                rows.append((self._row(slot, item), item))
             else:
-                pending.setdefault(slot.result.session_id or 0, []).append((key, reading))
+                rows.extend(self._block_rows(slot, item))
         for session_id, items in pending.items():
             self._write_session(self.by_session[session_id], items)
-        if self.next_import_id is not None:
-            self.conn.execute(_COUNT_BATCH_SQL, [last_id])
 
-    def _write_session(self, slot: _Slot, items: list[tuple[str, Reading]]) -> None:
-        # The unique index knows the keys written by earlier batches of this import too, so a
-        # reading repeated anywhere in the file is counted once.
+    def _write_session(self, slot: _Slot, items: list[_Pending]) -> None:
+        stamps = [row[_TS] for row, _ in items]
+        if slot.may_hold(min(stamps)) or len(set(stamps)) != len(stamps):
+            items = self._without_duplicates(slot, items, stamps)
         plain: list[tuple[Any, ...]] = []
-        for key, reading in items:
-            row = self._row(slot, reading, key)
-            if reading.status is ReadingStatus.VALID and row[2] not in slot.corrected_at:
+        counted = 0
+        for row, reading in items:
+            if reading is None or (reading.status is ReadingStatus.VALID
+                                   and row[_TS] not in slot.corrected_at):
                 plain.append(row)
                 continue
-            self._insert_plain(slot, plain)
+            counted += self._insert_plain(slot, plain)
             plain = []
-            # A marked row needs its own id, and a duplicate must not touch the correction
-            # links: look its key up first (such rows are few).
-            if self.store.stored_keys(slot.result.session_id or 0, [key]):
+            counted += self._insert_marked(slot, reading, row)
+        counted += self._insert_plain(slot, plain)
+        if items:
+            newest = max(row[_TS] for row, _ in items)
+            slot.latest = newest if slot.latest is None else max(slot.latest, newest)
+            if self.numbered and counted:
+                self.conn.execute(_COUNT_BATCH_SQL,
+                                  [counted, newest, newest, slot.result.session_id])
+
+    def _without_duplicates(self, slot: _Slot, items: list[_Pending],
+                            stamps: list[float]) -> list[_Pending]:
+        """``items`` less those the session holds and those repeated within ``items``."""
+        session_id = slot.result.session_id or 0
+        known = self.store.stored_identities(
+            session_id, [t for t in stamps if slot.may_hold(t)]) if slot.may_hold(
+                min(stamps)) else set()
+        fresh: list[_Pending] = []
+        for row, reading in items:
+            key = identity(row[_TS], row[_VALUES])
+            if key in known:
                 slot.result.duplicates += 1
                 continue
-            self._insert_marked(slot, reading, row)
-        self._insert_plain(slot, plain)
+            known.add(key)
+            fresh.append((row, reading))
+        return fresh
 
-    def _row(self, slot: _Slot, reading: Reading, key: str) -> tuple[Any, ...]:
+    def _row(self, slot: _Slot, reading: Reading) -> tuple[Any, ...]:
         # The same columns as database._reading_row (a test holds them equal), built as a
-        # tuple directly: this runs once per imported row, a million times for a big file.
+        # tuple directly: this runs once per imported row.
         get = reading.values.get
         on_oxygen = reading.on_oxygen
         return (slot.result.session_id, reading.taken_at.isoformat(),
                 reading.taken_at.timestamp(), *[get(v) for v in _VITALS],
                 int(reading.map_derived), reading.source.value, reading.source_detail,
                 reading.entered_by, reading.note, self.recorded_at, reading.supersedes,
-                reading.correction_reason, key, reading.consciousness,
+                reading.correction_reason, None, reading.consciousness,
                 None if on_oxygen is None else int(on_oxygen), reading.temperature_c,
                 slot.result.import_id)
 
-    def _insert_plain(self, slot: _Slot, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            written = self.conn.executemany(_INSERT_NEW_SQL, rows).rowcount
-            slot.result.imported += written
-            slot.result.duplicates += len(rows) - written
+    def _block_rows(self, slot: _Slot, block: ReadingBlock) -> list[_Pending]:
+        # The same row as _row would make of each reading (a test holds them equal), made
+        # from the block's columns without a Reading per row.
+        head = slot.result.session_id
+        tail = (block.source.value, block.source_detail, "", "", self.recorded_at, None, "",
+                None, None, None, None, slot.result.import_id)
+        return [((head, moment.isoformat(), ts, *values, int(derived), *tail), None)
+                for moment, ts, values, derived in zip(block.taken_at, block.taken_ts,
+                                                       block.values, block.map_derived,
+                                                       strict=True)]
 
-    def _insert_marked(self, slot: _Slot, reading: Reading, row: tuple[Any, ...]) -> None:
-        """A reading with a status or a correction link, inserted on its own for its id."""
+    def _insert_plain(self, slot: _Slot, rows: list[tuple[Any, ...]]) -> int:
+        if rows:
+            self.conn.executemany(_INSERT_SQL, rows)
+            slot.result.imported += len(rows)
+        return len(rows)
+
+    def _insert_marked(self, slot: _Slot, reading: Reading, row: tuple[Any, ...]) -> int:
+        """A reading with a status or a correction link, inserted on its own for its id;
+        returns how many new readings it counts as (a correction counts as none)."""
         values = list(row)
-        taken_ts = row[2]
+        taken_ts = row[_TS]
         if reading.status is ReadingStatus.VALID:
             values[_SUPERSEDES] = slot.corrected_at.pop(taken_ts)
             values[_REASON] = "correction recorded in the imported file"
@@ -445,6 +481,7 @@ class _BulkWriter:
                 "VALUES (?, ?, ?, ?, ?)",
                 [row_id, ReadingStatus.ENTERED_IN_ERROR.value, self.by or "import",
                  self.now.isoformat(), "entered in error in the imported file"])
+        return 0 if values[_SUPERSEDES] is not None else 1
 
 
 _SUPERSEDES = _INSERT_COLUMNS.index("supersedes")

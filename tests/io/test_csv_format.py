@@ -241,12 +241,14 @@ def test_placeholder_dashes_mean_not_measured():
 # --- dedup key -------------------------------------------------------------------------------
 
 
-def test_dedup_key_is_the_same_for_the_same_reading_from_any_file():
+def test_the_same_reading_from_any_file_has_the_same_identity():
+    from monitor.domain.reading_blocks import reading_identity
+
     a = parse_csv(b"time,HR\n2024-05-01T12:00+02:00,70\n", name="a.csv").readings[0]
     b = parse_csv(b"timestamp;pulse\n2024-05-01T10:00:00Z;70,0\n", name="b.csv").readings[0]
     c = parse_csv(b"time,HR\n2024-05-01T12:00+02:00,71\n", name="a.csv").readings[0]
-    assert a.reading.extra["dedup_key"] == b.reading.extra["dedup_key"]
-    assert a.reading.extra["dedup_key"] != c.reading.extra["dedup_key"]
+    assert reading_identity(a.reading) == reading_identity(b.reading)
+    assert reading_identity(a.reading) != reading_identity(c.reading)
 
 
 # --- streaming -------------------------------------------------------------------------------

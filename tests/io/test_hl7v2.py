@@ -134,12 +134,14 @@ def test_file_with_several_messages_and_mllp_framing(shared_fixtures: Path):
     assert len(split_messages(framed)) == 2
 
 
-def test_same_reading_from_hl7_and_csv_has_the_same_dedup_key(shared_fixtures: Path):
+def test_same_reading_from_hl7_and_csv_has_the_same_identity(shared_fixtures: Path):
     hl7_reading = parse_hl7_file(
         fixture(shared_fixtures, "ipf__valid-pcd01-request.hl7v2"), name="a").readings[0]
     csv_reading = parse_csv(b"time,SBP,DBP,MAP\n2009-08-13T04:57:15Z,120,80,100\n",
                             name="b.csv").readings[0]
-    assert hl7_reading.reading.extra["dedup_key"] == csv_reading.reading.extra["dedup_key"]
+    from monitor.domain.reading_blocks import reading_identity
+
+    assert reading_identity(hl7_reading.reading) == reading_identity(csv_reading.reading)
 
 
 # --- codes, units, statuses, times -----------------------------------------------------------

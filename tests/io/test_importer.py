@@ -442,7 +442,7 @@ def test_progress_reaches_the_file_size(store: Store, tmp_path: Path) -> None:
 
 def test_bulk_commit_keeps_memory_bounded(store: Store) -> None:
     """The store side of an import holds one batch at a time, whatever the row count."""
-    from monitor.io.parsed import dedup_key, imported_reading
+    from monitor.io.parsed import imported_reading
 
     def batches(rows: int, offset: int):
         for first in range(0, rows, 500):
@@ -453,7 +453,7 @@ def test_bulk_commit_keeps_memory_bounded(store: Store) -> None:
     def peak(rows: int) -> int:
         tracemalloc.start()
         try:
-            totals = store.commit_import(batches(rows, rows), duplicate_key=dedup_key)
+            totals = store.commit_import(batches(rows, rows))
             assert totals.imported == rows
             return tracemalloc.get_traced_memory()[1]
         finally:
@@ -498,7 +498,6 @@ def test_canonical_export_imports_losslessly(store: Store, tmp_path: Path) -> No
 
 def test_bulk_rows_match_the_rows_a_single_reading_gets(store: Store, db_path: Path) -> None:
     """The importer builds its rows itself for speed; they must equal what add_reading writes."""
-    from monitor.io.parsed import dedup_key
 
     sid = session_for(store)
     reading = Reading(T0, {Vital.SBP: 150, Vital.DBP: 90, Vital.MAP: 110, Vital.HR: 88,
@@ -507,8 +506,7 @@ def test_bulk_rows_match_the_rows_a_single_reading_gets(store: Store, db_path: P
                       on_oxygen=True, temperature_c=37.2)
     store.add_reading(sid, reading)
     other = session_for(store, "P-200")
-    store.commit_import([[(ImportTarget(session_id=other), reading)]],
-                        duplicate_key=dedup_key)
+    store.commit_import([[(ImportTarget(session_id=other), reading)]])
     with sqlite3.connect(db_path) as conn:
         conn.row_factory = sqlite3.Row
         single, bulk = (dict(r) for r in conn.execute("SELECT * FROM readings ORDER BY id"))
@@ -532,23 +530,10 @@ def test_benchmark_prints_app_and_raw_rates(monkeypatch, capsys) -> None:
         bench.main(["nonsense"])
 
 
-def test_dedup_keys_stay_those_stored_databases_hold() -> None:
-    """Existing databases store these keys: a faster key function must give the same text."""
-    from monitor.io.parsed import dedup_key
-
-    values = {Vital.SBP: 120.0, Vital.DBP: 80.0, Vital.MAP: 93.3, Vital.HR: 72.0,
-              Vital.RR: 0.0, Vital.SPO2: 97.5}
-    moment = datetime(2024, 5, 1, 10, 15, tzinfo=timezone(timedelta(hours=2)))
-    assert dedup_key(moment, values) == "78f2633cef0caf0bc90df981c5b3489f"
-    assert dedup_key(moment.astimezone(UTC), values) == "78f2633cef0caf0bc90df981c5b3489f"
-    assert dedup_key(moment.astimezone(UTC), {Vital.HR: -0.0}) == (
-        "bb8a1d2809a7ae31702c6d744bcf5aab")
-
-
 def test_an_import_uses_a_bounded_page_cache_and_gives_it_back(store: Store) -> None:
     """SQLite's page cache is what an import's memory grows with: it is capped while the
     import writes, and the connection's own setting is back afterwards."""
-    from monitor.io.parsed import dedup_key, imported_reading
+    from monitor.io.parsed import imported_reading
     from monitor.store.imports import IMPORT_CACHE_KIB
 
     def cache_kib() -> int:
@@ -562,6 +547,82 @@ def test_an_import_uses_a_bounded_page_cache_and_gives_it_back(store: Store) -> 
         yield [(ImportTarget(patient_id="P-CACHE"), imported_reading(
             T0, {Vital.HR: 60}, source=Source.IMPORT, detail="test"))]
 
-    store.commit_import(batches(), duplicate_key=dedup_key)
+    store.commit_import(batches())
     assert during == [IMPORT_CACHE_KIB] and IMPORT_CACHE_KIB <= 16 * 1024
     assert cache_kib() == before
+
+
+def test_a_file_overlapping_what_was_imported_adds_only_the_new_readings(
+        store: Store, db_path: Path, tmp_path: Path) -> None:
+    sid = session_for(store)
+    import_file(store, write(tmp_path, "first.csv", csv_rows(2500)), into(sid))
+    # Starts 1,200 s later (values repeat every 1,200 s): its first 1,300 rows are there.
+    later = csv_rows(3000, start=T0 + timedelta(seconds=1200))
+    report = import_file(store, write(tmp_path, "later.csv", later), into(sid))
+    assert (report.new, report.duplicates) == (1700, 1300)
+    times = [r.taken_at for r in store.readings(sid)]
+    assert len(times) == len(set(times)) == 4200
+    [listing] = [s for s in store.session_listings() if s.id == sid]
+    assert listing.readings == 4200
+
+
+def test_blocks_and_readings_repeated_across_and_within_batches_are_written_once(
+        store: Store) -> None:
+    """The store does not rely on the parser to find repeats: a block row repeated in the
+    same batch, in a later batch, or as a single reading is a duplicate."""
+    from monitor.domain.reading_blocks import ReadingBlock
+
+    sid = session_for(store)
+    target = ImportTarget(session_id=sid)
+
+    def block(*minutes: int) -> ReadingBlock:
+        b = ReadingBlock(Source.IMPORT, "f.csv (CSV)")
+        for m in minutes:
+            moment = T0 + timedelta(minutes=m)
+            b.append(m + 2, moment, moment.timestamp(), (None, None, None, 60.0 + m, None, None),
+                     False)
+        return b
+
+    same_as_minute_1 = new_reading(T0 + timedelta(minutes=1), {Vital.HR: 61},
+                                   source=Source.IMPORT)
+    totals = store.commit_import([
+        [(target, block(0, 1, 2)), (target, block(2, 3))],
+        [(target, block(1, 4)), (target, same_as_minute_1)],
+    ])
+    assert (totals.imported, totals.duplicates) == (5, 3)
+    assert [r.value(Vital.HR) for r in store.readings(sid)] == [60, 61, 62, 63, 64]
+
+
+def test_rows_from_a_block_match_the_rows_of_the_same_readings(store: Store,
+                                                               db_path: Path) -> None:
+    from monitor.domain.reading_blocks import ReadingBlock
+
+    values = {Vital.SBP: 150.0, Vital.DBP: 90.0, Vital.MAP: 110.0, Vital.HR: 88.0}
+    one, other = session_for(store, "P-1"), session_for(store, "P-2")
+    store.commit_import([[(ImportTarget(session_id=one), Reading(
+        T0, values, source=Source.IMPORT, source_detail="f.csv (CSV)", map_derived=True))]])
+    block = ReadingBlock(Source.IMPORT, "f.csv (CSV)")
+    block.append(2, T0, T0.timestamp(), (150.0, 90.0, 110.0, 88.0, None, None), True)
+    store.commit_import([[(ImportTarget(session_id=other), block)]])
+    with sqlite3.connect(db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        from_reading, from_block = (dict(r) for r in conn.execute(
+            "SELECT * FROM readings ORDER BY id"))
+    ignored = {"id", "session_id", "recorded_at"}
+    assert {k: v for k, v in from_reading.items() if k not in ignored} == \
+        {k: v for k, v in from_block.items() if k not in ignored}
+
+
+def test_databases_from_before_m007_lose_the_hashed_key_index(db_path: Path) -> None:
+    with Store.open(db_path):
+        pass
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE UNIQUE INDEX readings_dedup ON readings (session_id, dedup_key) "
+                     "WHERE dedup_key IS NOT NULL")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_duplicates_by_time'")
+        conn.execute("PRAGMA user_version = 6")
+    with Store.open(db_path) as store:
+        assert store.pragma("user_version") >= 7
+        indexes = {r["name"] for r in store._query(
+            "SELECT name FROM sqlite_master WHERE type = 'index'", [])}
+    assert "readings_dedup" not in indexes and "readings_session_time" in indexes

@@ -134,7 +134,6 @@ def test_imports_keep_the_summary_exact(store, sessions, numbered):
     """An import run is counted by the store per batch (m006), the live feed by the trigger:
     both give what a recount gives, with duplicates, repeats across batches and a correction."""
     from monitor.domain.readings import ReadingStatus
-    from monitor.io.parsed import dedup_key
     from monitor.store.imports import ImportRun, ImportTarget
 
     target = ImportTarget(session_id=sessions["bob"])
@@ -146,20 +145,19 @@ def test_imports_keep_the_summary_exact(store, sessions, numbered):
          (target, _imported(102, 125)),  # corrects the row before: not a new reading
          (target, _imported(103, 130))],
     ]
-    totals = store.commit_import(batches, duplicate_key=dedup_key,
+    totals = store.commit_import(batches,
                                  run=(lambda: ImportRun("f.csv", "csv")) if numbered else None)
     assert (totals.imported, totals.duplicates) == (5, 2)
     count, last = _summary(store, sessions["bob"])
     assert (count, last) == _recount(store, sessions["bob"])
     assert count == 3 + 4 and last == (T0 + timedelta(days=2, minutes=103)).timestamp()
-    again = store.commit_import(batches, duplicate_key=dedup_key,
+    again = store.commit_import(batches,
                                 run=(lambda: ImportRun("f.csv", "csv")) if numbered else None)
     assert (again.imported, again.duplicates) == (0, 7)
     assert _summary(store, sessions["bob"]) == (count, last)
 
 
 def test_a_failed_import_leaves_the_summary_as_it_was(store, sessions):
-    from monitor.io.parsed import dedup_key
     from monitor.store.imports import ImportRun, ImportTarget
 
     target = ImportTarget(session_id=sessions["bob"])
@@ -170,6 +168,6 @@ def test_a_failed_import_leaves_the_summary_as_it_was(store, sessions):
         raise RuntimeError("cancelled")
 
     with pytest.raises(RuntimeError):
-        store.commit_import(batches(), duplicate_key=dedup_key,
+        store.commit_import(batches(),
                             run=lambda: ImportRun("f.csv", "csv"))
     assert _summary(store, sessions["bob"]) == before == _recount(store, sessions["bob"])

@@ -159,8 +159,9 @@ def test_batch_for_unknown_session_saves_nothing(store: Store, session_id: int) 
 
 def test_batch_with_a_failing_row_saves_nothing(store: Store, session_id: int) -> None:
     chart(store, session_id)
+    # The last row corrects a reading that does not exist: the foreign key refuses it.
     rows = [Reading(T0 + timedelta(minutes=i), {Vital.HR: 70 + i}, Source.IMPORT,
-                    extra={"dedup_key": "same" if i else "first"}) for i in range(3)]
+                    supersedes=10**6 if i == 2 else None) for i in range(3)]
     with pytest.raises(sqlite3.IntegrityError):
         store.add_readings(session_id, rows)
     assert count(store, "readings") == 1
