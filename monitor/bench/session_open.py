@@ -1,5 +1,17 @@
 """Opening a session of 100,000 readings, and cold start to the first window on that
-database, each next to a bare baseline measured in the same run."""
+database, each next to a bare baseline measured in the same run.
+
+"Open a session" times what the GUI thread really does when a nurse opens it in the real
+window (``MainWindow.open_session``): a long session opens with its newest rows (the
+readings table's first page), each vital's latest reading (the tiles, the alerts' latest
+values) and its recorded alerts (the banner), and is then read whole in a worker thread
+(ui/session_loader.py: every reading, the chart's columns straight from SQL, the alert
+replay, the NEWS2 trend) while the chart says it is loading. Reading all 100,000 readings
+cannot take under 100 ms (a bare SELECT of them takes over 250 ms here), and the window
+does not wait for it, so the first figure is what it waits for, next to a bare sqlite3
+read of the same rows; the second is how long the background load takes until everything
+is shown, next to a bare SELECT of every reading. Peak memory is measured on a start that
+stays open until that load is done, so it counts the whole session."""
 
 from __future__ import annotations
 
@@ -73,6 +85,17 @@ def _start(args: list[str], repeat: int) -> tuple[float, float]:
     return statistics.median(times) * 1000, max(peaks)
 
 
+#: Starts the real window on the database and quits once the session is loaded whole.
+LOADED_START = (
+    "import sys; from pathlib import Path; from PySide6.QtCore import QTimer; "
+    "from monitor.store import Store; "
+    "from monitor.ui.app import GuiOptions, build_window, get_application; "
+    "app = get_application([]); store = Store.open(sys.argv[1]); "
+    "w = build_window(store, GuiOptions(Path(sys.argv[1]), patient_id='BENCH-1')); w.show(); "
+    "c = w.controller; c.readingsLoaded.connect(lambda *a: QTimer.singleShot(0, w.close)); "
+    "c.loading or QTimer.singleShot(0, w.close); app.exec(); store.close()"
+)
+
 BARE_START = (
     "from PySide6.QtCore import QTimer; from PySide6.QtWidgets import QApplication, "
     "QMainWindow; import pyqtgraph; app = QApplication([]); w = QMainWindow(); w.show(); "
@@ -80,9 +103,44 @@ BARE_START = (
 )
 
 
-def run(quick: bool = False) -> list[Figure]:
-    from ..store import Store
+def _open_in_window(path: Path, session_id: int, repeat: int) -> tuple[float, float]:
+    """Median ms the GUI thread spends in ``MainWindow.open_session`` on the session, and
+    median ms until its background load is shown, in the real window (offscreen)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
 
+    from ..store import Store
+    from ..ui.app import GuiOptions, build_window, get_application
+
+    app = get_application([])
+    store = Store.open(path, check=False)
+    opened, loaded = [], []
+    try:
+        for _ in range(repeat):
+            # A fresh window each time, showing the session picker, as when a nurse opens
+            # the session from it.
+            window = build_window(store, GuiOptions(path))
+            window.resize(1500, 950)
+            window.show()
+            app.processEvents()
+            loop = QEventLoop()
+            window.controller.readingsLoaded.connect(loop.quit)
+            QTimer.singleShot(120_000, loop.quit)
+            began = time.perf_counter()
+            window.open_session(session_id)
+            opened.append(time.perf_counter() - began)
+            if window.controller.loading:
+                loop.exec()
+            app.processEvents()  # the loaded readings shown
+            loaded.append(time.perf_counter() - began)
+            window.close()
+            window.deleteLater()
+    finally:
+        store.close()
+    return statistics.median(opened) * 1000, statistics.median(loaded) * 1000
+
+
+def run(quick: bool = False) -> list[Figure]:
     n = QUICK if quick else FULL
     folder = Path(tempfile.gettempdir()) / "monitor-bench"
     folder.mkdir(exist_ok=True)
@@ -90,27 +148,35 @@ def run(quick: bool = False) -> list[Figure]:
     session_id = build(path, n)
     repeat = 3 if quick else 5
 
-    def bare() -> None:
+    def bare_first() -> None:
+        conn = sqlite3.connect(path)
+        conn.execute("SELECT * FROM sessions WHERE id = ?", [session_id]).fetchall()
+        conn.execute("SELECT * FROM readings WHERE session_id = ? "
+                     "ORDER BY taken_ts DESC LIMIT 200", [session_id]).fetchall()
+        conn.execute("SELECT * FROM alerts WHERE session_id = ?", [session_id]).fetchall()
+        conn.close()
+
+    def bare_all() -> None:
         conn = sqlite3.connect(path)
         conn.execute("SELECT * FROM readings WHERE session_id = ? ORDER BY taken_ts",
                      [session_id]).fetchall()
         conn.close()
 
-    store = Store.open(path, check=False)
-    try:
-        app_ms = _median_ms(lambda: store.readings(session_id), repeat)
-    finally:
-        store.close()
-    bare_ms = _median_ms(bare, repeat)
+    open_ms, loaded_ms = _open_in_window(path, session_id, repeat)
+    bare_first_ms = _median_ms(bare_first, repeat)
+    bare_all_ms = _median_ms(bare_all, repeat)
 
-    start_ms, peak_mb = _start([sys.executable, "main.py", "--db", str(path), "--patient",
-                                "BENCH-1", "--quit-after", "0"], 2)
+    start_ms, first_peak_mb = _start([sys.executable, "main.py", "--db", str(path),
+                                      "--patient", "BENCH-1", "--quit-after", "0"], 2)
     bare_start_ms, bare_peak_mb = _start([sys.executable, "-c", BARE_START], 2)
+    _, peak_mb = _start([sys.executable, "-c", LOADED_START, str(path)], 1)
     return [
-        Figure(f"open a session of {n:,} readings (store.readings)", app_ms, bare_ms, "ms",
-               target="< 100 ms", met=app_ms < 100),
+        Figure(f"open a session of {n:,} readings (window usable)", open_ms, bare_first_ms,
+               "ms", target="< 100 ms", met=open_ms < 100),
+        Figure("  ...all of it shown, loaded in the background", loaded_ms, bare_all_ms,
+               "ms"),
         Figure("cold start to first window on it, session open (main.py)", start_ms,
                bare_start_ms, "ms", target="< 2000 ms", met=start_ms < 2000),
-        Figure("peak memory of that start (max RSS)", peak_mb, bare_peak_mb, "MB",
-               target="< 400 MB", met=peak_mb < 400),
+        Figure("peak memory, start until the session is loaded whole", peak_mb,
+               bare_peak_mb, "MB", target="< 400 MB", met=peak_mb < 400),
     ]

@@ -7,7 +7,7 @@ later threshold change does not rewrite what was raised before it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,13 @@ from .alerts import Acknowledgement, AlertEngine, AlertSettings
 from .profiles import ProfileScope, ProfileVersion
 from .readings import Reading
 from .vitals import Vital
+
+#: How many replay steps run between two questions to ``cancelled``.
+CANCEL_CHECK_STEPS = 5000
+
+
+class ReplayCancelled(Exception):
+    """A replay was stopped before the end (its result is not wanted any more)."""
 
 
 def effective_version(versions: Sequence[ProfileVersion], shipped: ProfileVersion,
@@ -38,9 +45,13 @@ def rebuild(
     readings: Iterable[Reading],
     acknowledgements: Iterable[Acknowledgement],
     settings: AlertSettings | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> AlertEngine:
     """An engine that has seen every current reading and acknowledgement in time order,
-    with each profile version applied from the moment it was saved."""
+    with each profile version applied from the moment it was saved.
+
+    ``cancelled`` is asked every few thousand steps (a replay in a worker thread stops
+    when its window closes); when it answers True, :class:`ReplayCancelled` is raised."""
     current = [r for r in readings if r.is_current]
     acks = list(acknowledgements)
     moments = [r.taken_at for r in current] + [a.at for a in acks]
@@ -54,7 +65,9 @@ def rebuild(
     steps += [(v.changed_at, 0, i, v) for i, v in enumerate(versions)
               if v.changed_at is not None and (start is None or v.changed_at > start)]
     in_force = first
-    for at, _, _, step in sorted(steps, key=lambda s: s[:3]):
+    for count, (at, _, _, step) in enumerate(sorted(steps, key=lambda s: s[:3])):
+        if cancelled is not None and count % CANCEL_CHECK_STEPS == 0 and cancelled():
+            raise ReplayCancelled
         if isinstance(step, Reading):
             engine.on_reading(step)
         elif isinstance(step, Acknowledgement):

@@ -31,6 +31,7 @@ from .browse import BrowseRecords
 from .clinical import ClinicalRecords
 from .errors import DatabaseCorrupt, DatabaseTooNew, NotFound, StoreError, translated
 from .imports import ImportRecords
+from .opening import OpeningRecords
 
 BUSY_TIMEOUT_S = 5.0
 VITAL_COLUMNS = tuple(v.value for v in Vital)
@@ -59,7 +60,8 @@ class AuditEntry:
     detail: Mapping[str, Any]
 
 
-class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords):
+class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords,
+            OpeningRecords):
     """All persistent data. Open with :meth:`open`; rows come back as domain objects."""
 
     def __init__(self, db: Database, path: str, read_only: bool):

@@ -198,6 +198,11 @@ class ActiveBoard(QWidget):
                 or sessions.session.id != session_id:
             return None
         readings = sessions.readings
+        if getattr(sessions, "loading", False):
+            # A long session still loading: its engine carries on from the recorded alerts
+            # and its newest readings are in hand; replaying it here would block the window.
+            values, newest = latest_values(readings)
+            return engine, values, newest
         kept = self._live_values
         if kept is None or kept[0] is not readings:
             # Summarised once per list: the controller replaces it whenever readings change.

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..domain.alert_timeline import effective_version, rebuild
 from ..domain.alerts import (
+    Acknowledgement,
     Alert,
     AlertEngine,
     AlertEvent,
@@ -34,8 +35,10 @@ from ..domain.profiles import ProfileScope, ProfileVersion
 from ..domain.readings import Reading
 from ..domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule
 from ..domain.thresholds import ThresholdProfile, validate_profile
+from ..store import Store
 from ..store.clinical import StoredAlert
 from .session_controller import SessionController
+from .session_loader import BackgroundStep, LoadedReadings, LoadResult
 
 TICK_MS = 1000
 
@@ -67,6 +70,9 @@ class AlertController(QObject):
         sessions.sessionChanged.connect(self._session_changed)
         sessions.readingSaved.connect(self._reading_saved)
         sessions.readingsAmended.connect(self.rebuild)
+        sessions.readingsLoaded.connect(self._loaded)
+        sessions.loader.add_step("alerts", self._replay_step)
+        self._restored_acks = 0
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.tick)
         if tick_ms is not None:
@@ -91,7 +97,10 @@ class AlertController(QObject):
         self._versions = self.store.profile_versions(session_id)
         self._apply_profile()
         self._schedule = self.store.schedule(session_id) or DEFAULT_SCHEDULE
-        self.rebuild()
+        if self.sessions.loading:
+            self._restore(session_id)
+        else:
+            self.rebuild()
         self.scheduleChanged.emit()
         self.timelineChanged.emit()
 
@@ -115,6 +124,63 @@ class AlertController(QObject):
                 gc.enable()
         if not self.passive():
             self.store.sync_alerts(session_id, self.engine.history())
+        self.tick()
+        self.alertsChanged.emit()
+
+    def _restore(self, session_id: int) -> None:
+        """Carry on from the recorded alerts while a long session loads: the full replay
+        runs in the loader's worker (:meth:`_replay_step`) and replaces this engine."""
+        acknowledgements = self.store.acknowledgements(session_id)
+        stored = [s.alert for s in self.store.alert_history(session_id)
+                  if s.withdrawn_at is None]
+        self.engine = AlertEngine.restore(self.profile, self.sessions.baseline,
+                                          self.version().settings, stored,
+                                          self.sessions.current_readings(), acknowledgements)
+        self._restored_acks = len(acknowledgements)
+        self.tick()
+        self.alertsChanged.emit()
+
+    def _replay_step(self) -> BackgroundStep | None:
+        """The replay a background load runs, with this session's inputs as of now."""
+        versions, shipped = list(self._versions), self.shipped
+        baseline, settings = dict(self.sessions.baseline), self.version().settings
+        session_id = self._session_id()
+
+        def replay(store: Store, readings: LoadedReadings, cancelled: Callable[[], bool]
+                   ) -> tuple[AlertEngine, list[Acknowledgement]]:
+            acknowledgements = store.acknowledgements(session_id or 0)
+            collecting = gc.isenabled()
+            gc.disable()  # see rebuild
+            try:
+                return rebuild(versions, shipped, baseline, readings.current,
+                               acknowledgements, settings, cancelled), acknowledgements
+            finally:
+                if collecting:
+                    gc.enable()
+
+        return replay if session_id is not None else None
+
+    def _loaded(self, result: LoadResult, extra: list[Reading]) -> None:
+        """A long session is loaded: take the worker's replay, bring it up to what was
+        charted and acknowledged here meanwhile, and make the recorded alerts match."""
+        replayed = result.readings.derived.get("alerts")
+        if replayed is None or self.engine is None:
+            self.rebuild()
+            return
+        engine, replayed_acks = replayed
+        given_here = self.engine.acknowledgements()[self._restored_acks:]
+        steps: list[tuple[datetime, int, Reading | Acknowledgement]] = [
+            (r.taken_at, 0, r) for r in extra]
+        steps += [(a.at, 1, a) for a in given_here if a not in replayed_acks]
+        for _, _, step in sorted(steps, key=lambda s: s[:2]):
+            if isinstance(step, Acknowledgement):
+                engine.acknowledge_condition(step.condition, step.by, step.at)
+            else:
+                engine.on_reading(step)
+        self.engine = engine
+        session_id = self._session_id()
+        if session_id is not None and not self.passive():
+            self.store.sync_alerts(session_id, engine.history())
         self.tick()
         self.alertsChanged.emit()
 

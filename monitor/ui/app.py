@@ -22,6 +22,7 @@ from .discharge_panel import install_discharge
 from .export_dialog import install_export
 from .feed_panel import install_feed
 from .import_dialog import install_import
+from .loading_note import install_loading_note
 from .main_window import MainWindow
 from .news2_panel import install_news2
 from .review import install_review
@@ -72,6 +73,7 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     install_feed(window)
     install_review(window)
     install_backups(window)
+    install_loading_note(window)
     now = datetime.now(UTC)
     session_id: int | None = None
     if options.demo:

@@ -79,6 +79,7 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._bands: dict[int, list[pg.GraphicsObject]] = {}
         self._markers: list[tuple[pg.InfiniteLine, ...]] = []
         self._infusion: tuple[datetime | None, datetime | None] = (None, None)
+        self._note = ""
         self._build()
         self.set_theme(theme)
 
@@ -158,7 +159,20 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._update_data()
 
     def set_readings(self, readings: Sequence[Reading]) -> None:
-        """Show ``readings`` (only current ones are plotted; corrected and in-error are not)."""
+        """Show ``readings`` (only current ones are plotted; corrected and in-error are not).
+        A long session's readings loaded in the background come with their current ones
+        and columns already made, which are used as they are."""
+        columns = getattr(readings, "columns", None)
+        current = getattr(readings, "current", None)
+        if columns is not None and current is not None and len(columns) == len(current):
+            self._readings = list(current)
+            self._source = list(readings)
+            self._times, self._values = columns.times, columns.values
+            self._head_id = current[0].id if current else None
+            self._tail_id = current[-1].id if current else None
+            self._codes, self._extents = {}, {}
+            self._update_data()
+            return
         shown = len(self._source)
         if 0 < shown <= len(readings) and readings[shown - 1] is self._source[-1]:
             # The live case: the same list grew at the end; filter only what is new.
@@ -173,6 +187,17 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._infusion = (started, ended)
         self._redraw_markers()
         self.fit_time_range()
+
+    def set_note(self, note: str) -> None:
+        """Say something about the whole chart beside its first title (e.g. that a long
+        session is still loading); '' removes it."""
+        title = PANELS[0].title + (f"   ·   {note}" if note else "")
+        self._plots[0].setTitle(title, justify="left", size="11pt", color=self._theme.text)
+        self._note = note
+
+    def note(self) -> str:
+        """What :meth:`set_note` said last ('' for nothing)."""
+        return self._note
 
     @property
     def plots(self) -> list[pg.PlotItem]:

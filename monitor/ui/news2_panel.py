@@ -296,8 +296,10 @@ class News2Panel(QFrame):
         self.restyle()
 
     def show_readings(self, readings: Sequence[Reading]) -> None:
-        """Score every current observation set; show the newest and the trend."""
-        trend = self._memo.trend(readings)
+        """Score every current observation set; show the newest and the trend. A long
+        session's readings loaded in the background come with their trend already scored."""
+        derived = getattr(readings, "derived", {})
+        trend = derived.get("news2") if "news2" in derived else self._memo.trend(readings)
         self._latest = trend[-1] if trend else None
         self.trend.show_trend(trend)
         latest = self._latest
@@ -339,12 +341,19 @@ class News2Panel(QFrame):
         )
 
 
+def scored_in_background(_store: Any, readings: Sequence[Reading], _cancelled: Any
+                         ) -> list[News2Point]:
+    """The NEWS2 trend of a long session, scored in the loader's worker thread."""
+    return News2Memo().trend(readings)
+
+
 def install_news2(window: Any) -> News2Panel:
     """Put the NEWS2 panel in the scores strip under ``window``'s banner and keep it in step
     with the session's readings (saved, corrected, entered in error) and the theme."""
     controller = window.controller
     panel = News2Panel(window.theme)
     scores_strip(window).addWidget(panel, 6)
+    controller.loader.add_step("news2", lambda: scored_in_background)
     controller.readingsChanged.connect(lambda: panel.show_readings(controller.readings))
     ThemeWatcher(panel, lambda: window.theme, panel.set_theme)
     panel.show_readings(controller.readings)

@@ -2,7 +2,12 @@
 
 Widgets call these methods with what the user asked for; the domain validates, the store
 commits, and only then are the change signals emitted, so nothing is shown as saved
-before it is on disk."""
+before it is on disk.
+
+A long session (more than ``large_session`` rows, say a day of a one-second device feed)
+opens in two steps: at once with its newest rows and each vital's latest reading, then,
+from a worker thread (session_loader.py), with everything; ``loading`` is True in between
+and ``readingsLoaded`` says when it ends."""
 
 from __future__ import annotations
 
@@ -19,9 +24,15 @@ from ..domain.sessions import Session, SessionStatus, validate_session
 from ..domain.thresholds import ThresholdProfile
 from ..domain.vitals import Vital
 from ..store import Store
+from .session_loader import LoadResult, SessionLoader
 
 REASON_MISSING = FieldError("Reason", "say why")
 EXTERNAL_POLL_MS = 1000
+#: Sessions with more rows than this open in two steps (see the module docstring): reading
+#: them whole takes over a tenth of a second.
+LARGE_SESSION = 5000
+#: Rows read at once when a long session opens: the readings table's first page.
+OPENING_ROWS = 200
 
 
 def _order(reading: Reading) -> tuple[datetime, int]:
@@ -51,6 +62,10 @@ class SessionController(QObject):
     readingsAmended = Signal()
     #: An amendment of the closed session began or ended.
     amendmentChanged = Signal()
+    #: A long session finished loading in the background: the LoadResult, and the readings
+    #: saved here meanwhile that it did not include (already in ``readings``). Emitted
+    #: just before readingsChanged.
+    readingsLoaded = Signal(object, object)
 
     def __init__(self, store: Store, profile: ThresholdProfile,
                  clock: Callable[[], datetime] = utc_now, parent: QObject | None = None):
@@ -73,18 +88,64 @@ class SessionController(QObject):
         self._watch = QTimer(self)
         self._watch.timeout.connect(self.refresh_from_store)
         self._watch.start(EXTERNAL_POLL_MS)
+        self.large_session = LARGE_SESSION
+        #: Rows of the open session when it was opened (the loading note counts them).
+        self.row_count = 0
+        self.loader = SessionLoader(self)
+        self.loader.loaded.connect(self._loaded)
+        self._saved_while_loading: list[Reading] = []
+        self._loading = False
 
     # -- sessions ------------------------------------------------------------------------
 
     def open_session(self, session_id: int) -> Session:
-        """Make ``session_id`` the open session and load its readings."""
+        """Make ``session_id`` the open session and load its readings (a long session: its
+        newest ones now, the rest in the background)."""
+        self.loader.cancel()
         self.amendment = None
         self.session = self.store.get_session(session_id)
-        self.readings = self.store.readings(session_id)
-        self._marks = self.store.mark_count(session_id)
+        self._saved_while_loading = []
+        self.row_count = self.store.reading_count(session_id)
+        large = self.row_count > self.large_session
+        if large:
+            self.readings = self.store.opening_readings(session_id, OPENING_ROWS)
+            self._marks = -1  # unknown until loaded
+        else:
+            self.readings = self.store.readings(session_id)
+            self._marks = self.store.mark_count(session_id)
+        self._loading = large
         self.sessionChanged.emit()
         self.readingsChanged.emit()
+        if large:
+            self.loader.start(self.store, session_id)
         return self.session
+
+    @property
+    def loading(self) -> bool:
+        """True while a long session's readings are still being read in the background:
+        ``readings`` then holds only its newest rows and each vital's latest reading."""
+        return self._loading
+
+    def _loaded(self, result: LoadResult) -> None:
+        session = self.session
+        if session is None or session.id != result.session_id or not self.loading:
+            return
+        self._loading = False
+        if result.error:
+            # The worker could not read it: read it here, as a short session would be.
+            self._saved_while_loading = []
+            self.reload()
+            return
+        known = {r.id for r in result.readings}
+        extra = [r for r in self._saved_while_loading if r.id not in known]
+        self._saved_while_loading = []
+        readings: list[Reading] = result.readings
+        for reading in extra:
+            readings = with_reading(readings, reading)
+        self.readings = readings
+        self._marks = result.marks
+        self.readingsLoaded.emit(result, extra)
+        self.readingsChanged.emit()
 
     def start_session(self, session: Session, by: str) -> Session:
         """Validate and store a new session, then open it."""
@@ -174,6 +235,8 @@ class SessionController(QObject):
             # Put the committed reading in its place rather than re-reading the session: a
             # device session of 100,000 readings would otherwise take most of a second.
             self.readings = with_reading(self.readings, saved)
+            if self.loading:
+                self._saved_while_loading.append(saved)
         self.readingsChanged.emit()
         self.readingSaved.emit(saved)
         return saved
@@ -220,6 +283,8 @@ class SessionController(QObject):
         """Re-read the open session's readings (after an import, a correction, or a write
         by another connection) and tell everything derived from them."""
         session = self._require_session()
+        self.loader.cancel()
+        self._loading = False
         self.readings = self.store.readings(session.id or 0)
         self._marks = self.store.mark_count(session.id or 0)
         self.readingsChanged.emit()
@@ -231,6 +296,8 @@ class SessionController(QObject):
         if self.store.closed:
             self._watch.stop()
             return
+        if self.loading:
+            return  # looked at once the load is in (the version is left unseen till then)
         version = self.store.data_version()
         if version == self._data_version:
             return
@@ -253,8 +320,10 @@ class SessionController(QObject):
             self.readingSaved.emit(reading)
 
     def shutdown(self) -> None:
-        """Stop watching the store (the window is closing)."""
+        """Stop watching the store and any background load (the window is closing)."""
         self._watch.stop()
+        self.loader.cancel()
+        self._loading = False
 
     def _current_summary(self) -> tuple[list[Reading], list[Reading], datetime | None]:
         kept = self._current
