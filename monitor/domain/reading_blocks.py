@@ -63,42 +63,29 @@ def reading_identity(reading: Reading) -> Identity:
     return identity(reading.taken_at.timestamp(), tuple(get(v) for v in VITAL_ORDER))
 
 
+#: One row of a block: (line in the file, time (aware), the same instant as a UTC timestamp,
+#: values in VITAL_ORDER with MAP included, whether that MAP was derived).
+BlockRow = tuple[int, datetime, float, RowValues, bool]
+
+
 @dataclass
 class ReadingBlock:
-    """Consecutive valid rows of one file, column by column, all current (status valid),
-    with the same source and source detail, and without note, initials or NEWS2 context.
-
-    ``values[i]`` holds row i's values in :data:`VITAL_ORDER`, MAP included (derived when
-    ``map_derived[i]``); ``taken_at[i]`` is its (aware) time and ``taken_ts[i]`` the same
-    instant as a UTC timestamp; ``lines[i]`` says where in the file it was."""
+    """Consecutive valid rows of one file, all current (status valid), with the same source
+    and source detail, and without note, initials or NEWS2 context: one :data:`BlockRow`
+    each, a tuple rather than a :class:`Reading`."""
 
     source: Source
     source_detail: str
-    lines: list[int] = field(default_factory=list)
-    taken_at: list[datetime] = field(default_factory=list)
-    taken_ts: list[float] = field(default_factory=list)
-    values: list[RowValues] = field(default_factory=list)
-    map_derived: list[bool] = field(default_factory=list)
+    rows: list[BlockRow] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.lines)
-
-    def append(self, line: int, taken_at: datetime, taken_ts: float, values: RowValues,
-               map_derived: bool) -> None:
-        """Add one row (already known to be plausible)."""
-        self.lines.append(line)
-        self.taken_at.append(taken_at)
-        self.taken_ts.append(taken_ts)
-        self.values.append(values)
-        self.map_derived.append(map_derived)
+        return len(self.rows)
 
     def readings(self) -> Iterator[tuple[int, Reading]]:
         """Each row as (line, :class:`Reading`), for code that wants one reading at a time."""
-        for line, taken_at, values, derived in zip(self.lines, self.taken_at, self.values,
-                                                   self.map_derived, strict=True):
+        for line, taken_at, _, values, derived in self.rows:
             yield line, Reading(
                 taken_at=taken_at,
                 values={v: x for v, x in zip(VITAL_ORDER, values, strict=True) if x is not None},
                 source=self.source, source_detail=self.source_detail, map_derived=derived,
                 status=ReadingStatus.VALID)
-

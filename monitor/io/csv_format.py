@@ -41,7 +41,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import BinaryIO, TextIO
 
-from monitor.domain.reading_blocks import VITAL_ORDER, ReadingBlock, RowValues, plausible_row
+from monitor.domain.reading_blocks import (
+    VITAL_ORDER,
+    BlockRow,
+    ReadingBlock,
+    RowValues,
+    plausible_row,
+)
 from monitor.domain.readings import Reading, ReadingStatus, Source, parse_value, validate_values
 from monitor.domain.vitals import VITAL_SPECS, Vital, derive_map
 
@@ -210,25 +216,20 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
 
 # --- bytes to text lines ---------------------------------------------------------------------
 
-_LINE_END = re.compile(rb"\r\n|\n|\r")
 
 
 def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
-    """Lines with their endings, split on CRLF, LF or a lone CR, read chunk by chunk."""
+    """Lines with their endings, split on CRLF, LF or a lone CR (exactly the line ends
+    ``bytes.splitlines`` knows), read chunk by chunk."""
     pending = b""
     while True:
         chunk = stream.read(_CHUNK)
         if not chunk:
             break
-        pending += chunk
-        start = 0
-        for m in _LINE_END.finditer(pending):
-            # A CR at the very end may be the first half of a CRLF split across chunks.
-            if m.end() == len(pending) and pending.endswith(b"\r"):
-                break
-            yield pending[start:m.end()]
-            start = m.end()
-        pending = pending[start:]
+        lines = (pending + chunk).splitlines(keepends=True)
+        # The last piece may be cut short by the chunk, or be a CR whose LF comes next.
+        pending = lines.pop() if not lines[-1].endswith(b"\n") else b""
+        yield from lines
     if pending:
         yield pending
 
@@ -401,6 +402,16 @@ class RecentMoments:
         if len(self._rows) > self.size:
             self._rows.popitem(last=False)
 
+    def note(self, instant: float, row: tuple[int, RowValues]) -> tuple[int, RowValues] | None:
+        """The row already seen at ``instant``, or None after remembering ``row`` there."""
+        rows = self._rows
+        earlier = rows.get(instant)
+        if earlier is None:
+            rows[instant] = row
+            if len(rows) > self.size:
+                rows.popitem(last=False)
+        return earlier
+
 
 _VITAL_ORDER = VITAL_ORDER
 _MAP_AT = VITAL_ORDER.index(Vital.MAP)
@@ -426,8 +437,8 @@ class _BulkPlan:
     """The quick way through a row, for files whose header allows it: one ISO 8601 time
     column (or an elapsed-time column and a start), one column per vital (no ``120/80``
     cells), nothing else read (no status, note, initials, source or patient column). A row
-    qualifies when every cell is plain (a time :func:`datetime.fromisoformat` reads, whole or
-    decimal numbers, or empty) and :func:`plausible_row` vouches for its values; it then
+    qualifies when every cell is plain (a time :func:`datetime.fromisoformat` reads, numbers
+    :func:`float` reads, or empty) and :func:`plausible_row` vouches for its values; it then
     joins a :class:`ReadingBlock`. Any other row goes the general way (:func:`_row`), which
     says what is wrong with it, so both ways give the same readings and the same messages
     (a test holds them equal)."""
@@ -466,9 +477,10 @@ class _BulkPlan:
             return None
         text = cells[self.time_index]
         if self.start is not None:
-            if not (text.isascii() and text.replace(".", "", 1).isdigit()):
+            try:
+                moment = self.start + timedelta(seconds=float(text) * self.elapsed_factor)
+            except (ValueError, OverflowError):
                 return None
-            moment = self.start + timedelta(seconds=float(text) * self.elapsed_factor)
         else:
             if len(text) <= 10 or text[4] != "-":
                 return None
@@ -483,9 +495,12 @@ class _BulkPlan:
             text = cells[index]
             if not text:
                 continue
-            if not (text.isascii() and text.replace(".", "", 1).isdigit()):
+            try:
+                # What float() reads the general way reads too (after strip and a decimal
+                # comma); anything else (70%, n/a, 1,5) goes the general way.
+                value = float(text)
+            except ValueError:
                 return None
-            value = float(text)
             if value == 0 and self.zero_is_missing:
                 continue
             values[slot] = value if factor == 1.0 else round(value * factor, 1)
@@ -571,10 +586,12 @@ _NO_TEXTS: dict[str, str] = {}
 def _repeated(seen: RecentMoments, moment: datetime, instant: float, line: int,
               values: RowValues) -> RowError | None:
     """Why a current row at ``moment`` repeats an earlier one, or None (and it is noted)."""
-    earlier = seen.get(instant)
-    if earlier is None:
-        seen.add(instant, (line, values))
-        return None
+    earlier = seen.note(instant, (line, values))
+    return None if earlier is None else _repeat_error(earlier, moment, line, values)
+
+
+def _repeat_error(earlier: tuple[int, RowValues], moment: datetime, line: int,
+                  values: RowValues) -> RowError:
     other_line, other_values = earlier
     if other_values == values:
         return RowError(f"line {line}", f"repeats line {other_line}; row skipped")
@@ -639,8 +656,9 @@ def iter_csv(
     plan = _RowPlan(layout, opts)
     bulk = (_BulkPlan.for_layout(layout, opts, len(header_cells), plan.detail)
             if quick_rows else None)
-    block = bulk.block() if bulk is not None else None
+    block, block_rows = _fresh(bulk)
     seen = RecentMoments(SAME_TIME_WINDOW)
+    note = seen.note
     reader = csv.reader(text_iter, delimiter=delimiter)
     last = header_line
     while True:
@@ -651,7 +669,7 @@ def iter_csv(
         except csv.Error as e:
             if block:
                 yield from _emit(block, blocks)
-                block = bulk.block() if bulk is not None else None
+                block, block_rows = _fresh(bulk)
             yield RowError(f"line {lines.line}", f"unreadable CSV: {e}")
             last = lines.line
             continue
@@ -661,29 +679,28 @@ def iter_csv(
             if parsed is not None:
                 moment, row = parsed
                 instant = moment.timestamp()
-                repeated = _repeated(seen, moment, instant, first_line, row)
-                if repeated is None:
-                    assert block is not None
+                earlier = note(instant, (first_line, row))
+                if earlier is None:
                     sbp, dbp = row[0], row[1]
                     derived = row[_MAP_AT] is None and sbp is not None and dbp is not None
                     if derived:
                         row = (sbp, dbp, derive_map(sbp, dbp), *row[_MAP_AT + 1:])  # type: ignore[arg-type]
-                    block.append(first_line, moment, instant, row, derived)
-                    if len(block) >= BLOCK_ROWS:
-                        yield from _emit(block, blocks)
-                        block = bulk.block()
+                    block_rows.append((first_line, moment, instant, row, derived))
+                    if len(block_rows) >= BLOCK_ROWS:
+                        yield from _emit(block, blocks)  # type: ignore[arg-type]
+                        block, block_rows = _fresh(bulk)
                         lines.report()
                     continue
                 if block:
                     yield from _emit(block, blocks)
-                    block = bulk.block()
-                yield repeated
+                    block, block_rows = _fresh(bulk)
+                yield _repeat_error(earlier, moment, first_line, row)
                 error_count += 1
                 lines.report()
                 continue
         if block:
             yield from _emit(block, blocks)
-            block = bulk.block() if bulk is not None else None
+            block, block_rows = _fresh(bulk)
         where = first_line if first_line == last else f"{first_line}-{last}"
         if not any(c.strip() for c in cells):
             continue
@@ -714,6 +731,11 @@ def iter_csv(
 
 #: Rows per :class:`ReadingBlock`: the importer's batch size.
 BLOCK_ROWS = 2000
+
+
+def _fresh(bulk: _BulkPlan | None) -> tuple[ReadingBlock | None, list[BlockRow]]:
+    block = bulk.block() if bulk is not None else None
+    return block, (block.rows if block is not None else [])
 
 
 def _emit(block: ReadingBlock, as_block: bool) -> Iterator[ParsedReading | ReadingBlock]:

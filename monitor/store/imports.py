@@ -41,6 +41,12 @@ _INSERT_COLUMNS = (
 )
 _INSERT_SQL = (f"INSERT INTO readings ({', '.join(_INSERT_COLUMNS)}) "
                f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
+# A block row binds only what differs from the column defaults: the first nine columns are
+# those of _INSERT_SQL, in the same order.
+_BLOCK_COLUMNS = (*_INSERT_COLUMNS[:_INSERT_COLUMNS.index("map_derived") + 1], "source",
+                  "source_detail", "recorded_at", "import_id")
+_BLOCK_INSERT_SQL = (f"INSERT INTO readings ({', '.join(_BLOCK_COLUMNS)}) "
+                     f"VALUES ({', '.join('?' for _ in _BLOCK_COLUMNS)})")
 # The summary trigger leaves rows with an import_id to the store (migration m006): after each
 # batch, one statement adds what the batch wrote. Corrections (supersedes set) are not new
 # readings and are not counted.
@@ -327,7 +333,7 @@ class ImportRecords:
 def _identities(item: Reading | ReadingBlock) -> list[Identity]:
     if isinstance(item, Reading):
         return [reading_identity(item)]
-    return [identity(t, v) for t, v in zip(item.taken_ts, item.values, strict=True)]
+    return [identity(ts, values) for _, _, ts, values, _ in item.rows]
 
 
 class _Slot:
@@ -397,17 +403,22 @@ class _BulkWriter:
         stamps = [row[_TS] for row, _ in items]
         if slot.may_hold(min(stamps)) or len(set(stamps)) != len(stamps):
             items = self._without_duplicates(slot, items, stamps)
-        plain: list[tuple[Any, ...]] = []
+        plain: list[tuple[Any, ...]] = []  # full rows of current readings
+        bulk: list[tuple[Any, ...]] = []  # block rows
         counted = 0
         for row, reading in items:
-            if reading is None or (reading.status is ReadingStatus.VALID
-                                   and row[_TS] not in slot.corrected_at):
+            if reading is None:
+                bulk.append(row)
+            elif (reading.status is ReadingStatus.VALID
+                  and row[_TS] not in slot.corrected_at):
                 plain.append(row)
-                continue
-            counted += self._insert_plain(slot, plain)
-            plain = []
-            counted += self._insert_marked(slot, reading, row)
-        counted += self._insert_plain(slot, plain)
+            else:
+                counted += self._insert_many(slot, _INSERT_SQL, plain)
+                counted += self._insert_many(slot, _BLOCK_INSERT_SQL, bulk)
+                plain, bulk = [], []
+                counted += self._insert_marked(slot, reading, row)
+        counted += self._insert_many(slot, _INSERT_SQL, plain)
+        counted += self._insert_many(slot, _BLOCK_INSERT_SQL, bulk)
         if items:
             newest = max(row[_TS] for row, _ in items)
             slot.latest = newest if slot.latest is None else max(slot.latest, newest)
@@ -446,19 +457,18 @@ class _BulkWriter:
                 slot.result.import_id)
 
     def _block_rows(self, slot: _Slot, block: ReadingBlock) -> list[_Pending]:
-        # The same row as _row would make of each reading (a test holds them equal), made
-        # from the block's columns without a Reading per row.
+        # Rows for _BLOCK_INSERT_SQL, made from the block's columns without a Reading per row;
+        # the columns left out take their defaults, which is what _row gives a plain current
+        # reading without note or initials (a test holds the two rows equal).
         head = slot.result.session_id
-        tail = (block.source.value, block.source_detail, "", "", self.recorded_at, None, "",
-                None, None, None, None, slot.result.import_id)
+        tail = (block.source.value, block.source_detail, self.recorded_at,
+                slot.result.import_id)
         return [((head, moment.isoformat(), ts, *values, int(derived), *tail), None)
-                for moment, ts, values, derived in zip(block.taken_at, block.taken_ts,
-                                                       block.values, block.map_derived,
-                                                       strict=True)]
+                for _, moment, ts, values, derived in block.rows]
 
-    def _insert_plain(self, slot: _Slot, rows: list[tuple[Any, ...]]) -> int:
+    def _insert_many(self, slot: _Slot, sql: str, rows: list[tuple[Any, ...]]) -> int:
         if rows:
-            self.conn.executemany(_INSERT_SQL, rows)
+            self.conn.executemany(sql, rows)
             slot.result.imported += len(rows)
         return len(rows)
 

@@ -67,9 +67,9 @@ def test_identity_is_the_instant_and_values_to_a_hundredth():
 
 def test_a_block_gives_back_the_readings_it_holds():
     block = ReadingBlock(Source.IMPORT, "f.csv (CSV)")
-    block.append(3, T0, T0.timestamp(), (120.0, 80.0, 93.3, 70.0, None, None), True)
-    block.append(4, T0 + timedelta(minutes=5), (T0 + timedelta(minutes=5)).timestamp(),
-                 (None, None, None, 72.0, 14.0, None), False)
+    block.rows.append((3, T0, T0.timestamp(), (120.0, 80.0, 93.3, 70.0, None, None), True))
+    block.rows.append((4, T0 + timedelta(minutes=5), (T0 + timedelta(minutes=5)).timestamp(),
+                       (None, None, None, 72.0, 14.0, None), False))
     assert len(block) == 2
     (line, first), (_, second) = block.readings()
     assert line == 3 and first.taken_at == T0 and first.map_derived

@@ -83,8 +83,8 @@ def test_a_big_file_comes_in_blocks_of_plain_rows_with_the_bad_ones_reported_bet
     assert [len(item) for item in items if isinstance(item, ReadingBlock)] == [
         5, BLOCK_ROWS, 4]
     assert items[1].location == "line 7, column 'HR'"
-    assert items[0].values[0] == (120.0, 80.0, 93.3, 60.0, None, None)  # MAP derived
-    assert items[0].map_derived[0] is True
+    line, _, _, values, derived = items[0].rows[0]
+    assert line == 2 and values == (120.0, 80.0, 93.3, 60.0, None, None) and derived
     _assert_same(data)
 
 
