@@ -26,7 +26,7 @@ from ..domain.reading_blocks import (
 )
 from ..domain.readings import Reading, ReadingStatus
 from ..domain.sessions import Patient, Session, SessionStatus
-from .errors import StoreError
+from .errors import SessionClosed
 
 if TYPE_CHECKING:
     from sqlite3 import Connection
@@ -62,10 +62,6 @@ IMPORT_CACHE_KIB = 16 * 1024
 _VALUE_COLUMNS = ", ".join(v.value for v in _VITALS)
 #: Instants per look-up query (SQLite allows 32,766 parameters; keep statements small).
 _STAMPS_PER_QUERY = 900
-
-
-class SessionClosed(StoreError):
-    """Readings cannot be added to a closed (locked) session."""
 
 
 @dataclass(frozen=True)

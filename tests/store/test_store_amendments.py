@@ -81,3 +81,20 @@ def test_an_active_session_is_not_amended(store):
     session = store.create_session(Session(Patient("MRN-8")), "JM")
     with pytest.raises(StoreError, match="Only a closed session"):
         store.amend_add_reading(session.id, reading(0), "KL", "late")
+
+
+def test_the_database_itself_refuses_a_plain_row_in_a_closed_session(store, closed, db_path):
+    """The lock holds below the store too (m005, kept by m008 for everything that is not an
+    import run, which checks the lock once inside its own transaction)."""
+    import sqlite3
+
+    from monitor.store.imports import ImportTarget
+
+    with sqlite3.connect(db_path) as conn, pytest.raises(sqlite3.IntegrityError,
+                                                         match="session is closed"):
+        conn.execute("INSERT INTO readings (session_id, taken_at, taken_ts, hr, source, "
+                     "recorded_at) VALUES (?, ?, 0, 70, 'device', ?)",
+                     [closed, T0.isoformat(), T0.isoformat()])
+    with pytest.raises(SessionClosed):  # the live feed (no import run)
+        store.commit_import([[(ImportTarget(session_id=closed), reading(50))]])
+    assert len(store.readings(closed)) == 2
