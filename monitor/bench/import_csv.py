@@ -94,7 +94,7 @@ def _store_only(db: str, n: int) -> tuple[float, float]:
         block = ReadingBlock(Source.IMPORT, source_detail("readings.csv", "csv"))
         for line, (t, s, d, h, r, o) in enumerate(rows(n), start=2):
             moment = datetime.fromisoformat(t)
-            block.rows.append((line, moment, moment.timestamp(),
+            block.rows.append((line, moment.isoformat(), moment.timestamp(),
                                (float(s), float(d), derive_map(s, d), float(h), float(r),
                                 float(o)), True))
             if len(block) == 2000:

@@ -63,9 +63,10 @@ def reading_identity(reading: Reading) -> Identity:
     return identity(reading.taken_at.timestamp(), tuple(get(v) for v in VITAL_ORDER))
 
 
-#: One row of a block: (line in the file, time (aware), the same instant as a UTC timestamp,
-#: values in VITAL_ORDER with MAP included, whether that MAP was derived).
-BlockRow = tuple[int, datetime, float, RowValues, bool]
+#: One row of a block: (line in the file, its time as ISO 8601 with offset, the same instant
+#: as a UTC timestamp, values in VITAL_ORDER with MAP included, whether that MAP was derived).
+#: Plain text and numbers, so a block crosses to another process cheaply.
+BlockRow = tuple[int, str, float, RowValues, bool]
 
 
 @dataclass
@@ -85,7 +86,7 @@ class ReadingBlock:
         """Each row as (line, :class:`Reading`), for code that wants one reading at a time."""
         for line, taken_at, _, values, derived in self.rows:
             yield line, Reading(
-                taken_at=taken_at,
+                taken_at=datetime.fromisoformat(taken_at),
                 values={v: x for v, x in zip(VITAL_ORDER, values, strict=True) if x is not None},
                 source=self.source, source_detail=self.source_detail, map_derived=derived,
                 status=ReadingStatus.VALID)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -457,6 +458,15 @@ class _BulkPlan:
         self.detail = detail
         self.cells = [(col.index, _VITAL_ORDER.index(col.vital), unit_factor(col.vital, col.unit))
                       for col in layout.vitals if col.vital is not None]
+        # For rows whose every vital cell holds a number: pick the cells, then put the
+        # numbers in VITAL_ORDER with None (the extra last item) for vitals not in the file.
+        plain = (len(self.cells) > 1 and not self.zero_is_missing
+                 and all(factor == 1.0 for _, _, factor in self.cells))
+        self.every_cell = (operator.itemgetter(*[index for index, _, _ in self.cells])
+                           if plain else None)
+        position = {slot: n for n, (_, slot, _) in enumerate(self.cells)}
+        self.in_vital_order = operator.itemgetter(
+            *[position.get(slot, len(self.cells)) for slot in range(len(_VITAL_ORDER))])
 
     @classmethod
     def for_layout(cls, layout: _Layout, opts: _Options, width: int,
@@ -490,6 +500,17 @@ class _BulkPlan:
                 return None
             if moment.tzinfo is None or moment.utcoffset() is None:
                 moment = localize(moment, self.default_tz)
+        if self.every_cell is not None:
+            # The usual monitor export: every cell filled, no unit to convert, no zero to
+            # drop. One C-level pass reads them all; an empty or odd cell falls through.
+            try:
+                numbers = list(map(float, self.every_cell(cells)))
+            except ValueError:
+                pass
+            else:
+                numbers.append(None)  # type: ignore[arg-type]
+                row = self.in_vital_order(numbers)
+                return (moment, row) if plausible_row(row) else None
         values: list[float | None] = [None] * len(_VITAL_ORDER)
         for index, slot, factor in self.cells:
             text = cells[index]
@@ -685,7 +706,7 @@ def iter_csv(
                     derived = row[_MAP_AT] is None and sbp is not None and dbp is not None
                     if derived:
                         row = (sbp, dbp, derive_map(sbp, dbp), *row[_MAP_AT + 1:])  # type: ignore[arg-type]
-                    block_rows.append((first_line, moment, instant, row, derived))
+                    block_rows.append((first_line, moment.isoformat(), instant, row, derived))
                     if len(block_rows) >= BLOCK_ROWS:
                         yield from _emit(block, blocks)  # type: ignore[arg-type]
                         block, block_rows = _fresh(bulk)

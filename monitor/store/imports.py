@@ -459,8 +459,8 @@ class _BulkWriter:
         head = slot.result.session_id
         tail = (block.source.value, block.source_detail, self.recorded_at,
                 slot.result.import_id)
-        return [((head, moment.isoformat(), ts, *values, int(derived), *tail), None)
-                for _, moment, ts, values, derived in block.rows]
+        return [((head, taken_at, ts, *values, int(derived), *tail), None)
+                for _, taken_at, ts, values, derived in block.rows]
 
     def _insert_many(self, slot: _Slot, sql: str, rows: list[tuple[Any, ...]]) -> int:
         if rows:

@@ -67,8 +67,10 @@ def test_identity_is_the_instant_and_values_to_a_hundredth():
 
 def test_a_block_gives_back_the_readings_it_holds():
     block = ReadingBlock(Source.IMPORT, "f.csv (CSV)")
-    block.rows.append((3, T0, T0.timestamp(), (120.0, 80.0, 93.3, 70.0, None, None), True))
-    block.rows.append((4, T0 + timedelta(minutes=5), (T0 + timedelta(minutes=5)).timestamp(),
+    block.rows.append((3, T0.isoformat(), T0.timestamp(),
+                       (120.0, 80.0, 93.3, 70.0, None, None), True))
+    later = T0 + timedelta(minutes=5)
+    block.rows.append((4, later.isoformat(), later.timestamp(),
                        (None, None, None, 72.0, 14.0, None), False))
     assert len(block) == 2
     (line, first), (_, second) = block.readings()

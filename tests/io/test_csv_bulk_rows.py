@@ -4,6 +4,7 @@ the same readings with the same locations, and the same messages in the same ord
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,7 +25,12 @@ def _both_ways(data: bytes, **kwargs) -> tuple[list, list]:
         out = []
         for item in iter_csv(io.BytesIO(data), name="f.csv", quick_rows=quick, **kwargs):
             if isinstance(item, ParsedReading):
-                out.append((item.location, item.reading, item.patient_id))
+                # A block row's time comes back with a fixed offset, the general way's with
+                # the file's zone: the same instant and text (datetimes in a DST gap compare
+                # unequal across zones, so compare those, and the rest of the reading).
+                moment = item.reading.taken_at
+                out.append((item.location, moment.isoformat(), moment.timestamp(),
+                            replace(item.reading, taken_at=START), item.patient_id))
             else:
                 out.append(item)
         return out

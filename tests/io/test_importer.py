@@ -579,7 +579,7 @@ def test_blocks_and_readings_repeated_across_and_within_batches_are_written_once
         b = ReadingBlock(Source.IMPORT, "f.csv (CSV)")
         for m in minutes:
             moment = T0 + timedelta(minutes=m)
-            b.rows.append((m + 2, moment, moment.timestamp(),
+            b.rows.append((m + 2, moment.isoformat(), moment.timestamp(),
                            (None, None, None, 60.0 + m, None, None), False))
         return b
 
@@ -602,7 +602,8 @@ def test_rows_from_a_block_match_the_rows_of_the_same_readings(store: Store,
     store.commit_import([[(ImportTarget(session_id=one), Reading(
         T0, values, source=Source.IMPORT, source_detail="f.csv (CSV)", map_derived=True))]])
     block = ReadingBlock(Source.IMPORT, "f.csv (CSV)")
-    block.rows.append((2, T0, T0.timestamp(), (150.0, 90.0, 110.0, 88.0, None, None), True))
+    block.rows.append((2, T0.isoformat(), T0.timestamp(),
+                       (150.0, 90.0, 110.0, 88.0, None, None), True))
     store.commit_import([[(ImportTarget(session_id=other), block)]])
     with sqlite3.connect(db_path) as conn:
         conn.row_factory = sqlite3.Row
