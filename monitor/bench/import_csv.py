@@ -2,10 +2,10 @@
 a raw ``sqlite3`` ``executemany`` of the same rows, measured in the same run.
 
 Each measurement runs in its own process so its peak memory (max RSS) is its own. Three
-figures: the whole import (stream-parse, route, dedup, bulk insert, one transaction), the
-store's write path alone (fed the blocks of rows the CSV parser gives it; the time spent
-building them, the parser's share, is not counted), and the peak memory of the whole
-import."""
+figures: the whole import (stream-parse, in a second process for a file this big, route,
+dedup, bulk insert, one transaction), the store's write path alone (fed the blocks of rows
+the CSV parser gives it; the time spent building them, the parser's share, is not counted),
+and the peak memory of the whole import, both processes."""
 
 from __future__ import annotations
 
@@ -41,8 +41,12 @@ def write_csv(path: Path, n: int) -> None:
 
 
 def _max_rss_mb() -> float:
+    """Peak memory of this process plus that of the largest process it started and waited
+    for (the importer reads a big file in a second process): an upper bound of the two."""
     scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6
+    peak = sum(resource.getrusage(who).ru_maxrss
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return peak * scale / 1e6
 
 
 def _raw(db: str, n: int) -> tuple[float, float]:
@@ -140,7 +144,8 @@ def run(quick: bool = False) -> list[Figure]:
         figures.append(Figure(name, rate, raw_rate, "rows/s", lower_is_better=False,
                               target=f">= {TARGET_RATIO:g}x raw executemany",
                               met=rate / raw_rate >= TARGET_RATIO))
-    figures.append(Figure("peak memory (max RSS) of the whole import, MB", app_mb, raw_mb,
+    figures.append(Figure("peak memory (max RSS) of the whole import, both processes",
+                          app_mb, raw_mb,
                           "MB", target="bounded (does not grow with the file)"))
     return figures
 

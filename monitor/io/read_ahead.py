@@ -1,0 +1,109 @@
+"""Reading a big file in a second process while this one writes what was read so far.
+
+Parsing a monitor export is Python work; writing it is mostly SQLite's. One process does
+them one after the other. Two threads would not overlap them: ``executemany`` gives up the
+GIL for every row's ``sqlite3_step`` and must win it back from the busy parser thread for
+the next, which costs more than the row. A second process parses batch N+1 while this one
+writes batch N; the pipe between them holds about one batch, so memory stays bounded and
+the parser never runs far ahead of the writer.
+
+The second process only reads the file: every write, the transaction and the decision to
+commit stay here. If this process is killed the reader finds its pipe closed and ends."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Generator, Iterator
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar
+
+Batch = TypeVar("Batch")
+Result = TypeVar("Result")
+Progress = Callable[[int, int], None]  # (bytes done, bytes in the file)
+#: Makes the batches, given where to report progress; what it returns at the end is the
+#: result. It must be picklable (a module-level function, or a partial of one).
+Producer = Callable[[Progress], Generator[Any, None, Any]]
+
+#: How often (seconds) the writer looks at its cancel flag while it waits for a batch.
+_POLL_S = 0.1
+
+
+class ReaderFailed(RuntimeError):
+    """The reading process ended without saying why (it was killed, or crashed)."""
+
+
+def _read(pipe: Connection, produce: Producer) -> None:
+    """The reading process: send each batch with the latest progress, then the result."""
+    latest = [0, 0]
+
+    def progress(done: int, total: int) -> None:
+        latest[0], latest[1] = done, total
+
+    try:
+        batches = produce(progress)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration as end:
+                pipe.send(("end", end.value, latest[0], latest[1]))
+                return
+            pipe.send(("batch", batch, latest[0], latest[1]))
+    except (BrokenPipeError, EOFError):  # the writer has gone: nothing left to do
+        return
+    except BaseException as error:  # noqa: BLE001 (handed to the writer, which raises it)
+        try:
+            pipe.send(("error", error, 0, 0))
+        except Exception:  # noqa: BLE001 (not picklable: say what it was)
+            pipe.send(("error", ReaderFailed(f"{type(error).__name__}: {error}"), 0, 0))
+
+
+class ReadAhead(Generic[Batch, Result]):
+    """Batches from ``produce`` run in a second process; iterate :meth:`batches`, then read
+    :attr:`result`. ``cancelled()`` is asked while waiting and between batches; when it turns
+    true, ``on_cancel()`` is raised and the reading process is stopped."""
+
+    def __init__(self, produce: Producer, *, progress: Progress | None = None,
+                 cancelled: Callable[[], bool] | None = None,
+                 on_cancel: Callable[[], BaseException] | None = None):
+        self._produce = produce
+        self._progress = progress
+        self._cancelled = cancelled or (lambda: False)
+        self._on_cancel = on_cancel or (lambda: RuntimeError("cancelled"))
+        self.result: Result | None = None
+
+    def batches(self) -> Iterator[Batch]:
+        """Each batch as the reading process sends it."""
+        context = multiprocessing.get_context("spawn")  # never fork a process with threads
+        mine, theirs = context.Pipe(duplex=False)
+        reader = context.Process(target=_read, args=(theirs, self._produce), daemon=True,
+                                 name="import-reader")
+        reader.start()
+        theirs.close()  # only the reader holds its end: its exit shows as EOF here
+        try:
+            while True:
+                kind, payload, done, total = self._receive(mine)
+                if kind == "error":
+                    raise payload
+                if self._progress is not None and total:
+                    self._progress(done, total)
+                if kind == "end":
+                    self.result = payload
+                    return
+                yield payload
+                if self._cancelled():
+                    raise self._on_cancel()
+        finally:
+            mine.close()
+            if reader.is_alive():
+                reader.terminate()
+            reader.join()
+
+    def _receive(self, pipe: Connection) -> tuple[str, Any, int, int]:
+        while not pipe.poll(_POLL_S):
+            if self._cancelled():
+                raise self._on_cancel()
+        try:
+            return pipe.recv()
+        except EOFError:
+            raise ReaderFailed("the process reading the file ended unexpectedly; "
+                               "nothing was saved") from None
