@@ -198,3 +198,26 @@ def test_import_sits_in_the_file_menu_above_quit(window: MainWindow) -> None:
     texts = [a.text() for a in file_menu.actions() if a.text()]
     assert texts.index("&Import…") < texts.index("&Quit")
     assert window.findChild(QAction, "importAction").shortcut().toString() == "Ctrl+I"
+
+
+def test_a_big_file_is_read_in_a_second_process_from_the_dialog(
+        window: MainWindow, qtbot, monkeypatch, tmp_path: Path,
+        other_connection: Store) -> None:
+    """The dialog's worker thread starts the reading process for a big file (any file here)
+    and the readings land as from a small one."""
+    from monitor.io import importer
+
+    monkeypatch.setattr(importer, "AHEAD_BYTES", 0)
+    started = []
+    real = importer.ReadAhead.batches
+    monkeypatch.setattr(importer.ReadAhead, "batches",
+                        lambda self: (started.append(self), real(self))[1])
+    dialog = open_from_menu(window, qtbot, monkeypatch, write(tmp_path, "big.csv", GOOD))
+    qtbot.keyClicks(dialog.initials, "AB")
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert len(started) == 1 and started[0].result is not None
+    session = window.controller.session
+    assert session is not None
+    assert [r.values[Vital.HR] for r in other_connection.readings(session.id or 0)] == [70, 72]
+    assert window.table_model.rowCount() == 2
