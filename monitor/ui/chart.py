@@ -5,13 +5,13 @@ profile change only rebuilds the cheap band items."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 
 from ..domain.readings import Reading
@@ -54,6 +54,9 @@ class VitalsChart(pg.GraphicsLayoutWidget):
     """Stacked plots of every vital against time, threshold bands shaded, flagged points
     marked (triangle for caution, cross for critical: shape as well as colour)."""
 
+    #: set_theme recoloured the chart: overlays recolour theirs.
+    themeChanged = Signal()
+
     def __init__(self, theme: Theme = LIGHT, parent: object = None):
         super().__init__(parent=parent)
         self.setObjectName("vitalsChart")
@@ -77,9 +80,12 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._head_id: int | None = None
         self._tail_id: int | None = None
         self._bands: dict[int, list[pg.GraphicsObject]] = {}
-        self._markers: list[tuple[pg.InfiniteLine, ...]] = []
+        self._bands_drawn: tuple[Theme, ThresholdProfile | None] | None = None
+        #: Per plot, the infusion start and end lines (hidden while there is none).
+        self._markers: list[tuple[pg.InfiniteLine, pg.InfiniteLine]] = []
         self._infusion: tuple[datetime | None, datetime | None] = (None, None)
         self._note = ""
+        self._expected: Callable[[], int] = lambda: 0
         self._build()
         self.set_theme(theme)
 
@@ -124,6 +130,15 @@ class VitalsChart(pg.GraphicsLayoutWidget):
                 legend = plot.addLegend(offset=(-10, 5))
                 for vital in panel.vitals:
                     legend.addItem(self._curves[vital], VITAL_SPECS[vital].abbreviation)
+            markers = tuple(
+                pg.InfiniteLine(pos=0, angle=90, movable=False,
+                                label=label if row == 0 else None,
+                                labelOpts={"position": 0.95})
+                for label in ("infusion start", "infusion end"))
+            for line in markers:
+                line.setVisible(False)
+                plot.addItem(line, ignoreBounds=True)
+            self._markers.append(markers)  # type: ignore[arg-type]
             self._plots.append(plot)
 
     # -- public API ----------------------------------------------------------------------
@@ -149,6 +164,7 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._redraw_bands()
         self._redraw_markers()
         self._update_data()
+        self.themeChanged.emit()
 
     def set_profile(self, profile: ThresholdProfile, baseline: Mapping[Vital, float]) -> None:
         """Draw the bands of ``profile`` and re-classify every point against it."""
@@ -194,6 +210,16 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         title = PANELS[0].title + (f"   ·   {note}" if note else "")
         self._plots[0].setTitle(title, justify="left", size="11pt", color=self._theme.text)
         self._note = note
+
+    def set_expected_points(self, expected: Callable[[], int]) -> None:
+        """Ask ``expected()`` how many points the chart is about to hold (0: only what it
+        was given), and draw what it has as that many would be drawn: a long session's
+        newest few hundred points are not drawn with symbols while the rest loads."""
+        self._expected = expected
+
+    def dense(self) -> bool:
+        """True when points are drawn as a bare line (too many for per-point symbols)."""
+        return max(len(self._times), self._expected()) > SYMBOL_LIMIT
 
     def note(self) -> str:
         """What :meth:`set_note` said last ('' for nothing)."""
@@ -288,7 +314,8 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         if not self._curves:
             return
         times, matrix = self._columns()
-        symbol = "o" if len(times) <= SYMBOL_LIMIT else None
+        dense = self.dense()
+        symbol = None if dense else "o"
         for panel_index, panel in enumerate(PANELS):
             low, high = panel.y_range
             for vital in panel.vitals:
@@ -304,7 +331,7 @@ class VitalsChart(pg.GraphicsLayoutWidget):
                     high = max(high, extent[1] + 5)
                 else:
                     self._curves[vital].setData([], [])
-                self._show_flags(vital, times, values)
+                self._show_flags(vital, times, values, dense)
             if self._y_ranges.get(panel_index) != (low, high):
                 self._y_ranges[panel_index] = (low, high)
                 self._plots[panel_index].setYRange(low, high, padding=0.02)
@@ -324,10 +351,11 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._extents[vital] = (len(values), extent)
         return extent
 
-    def _show_flags(self, vital: Vital, times: np.ndarray, values: np.ndarray) -> None:
-        """Mark out-of-range points: triangles for caution, crosses for critical."""
+    def _show_flags(self, vital: Vital, times: np.ndarray, values: np.ndarray,
+                    dense: bool) -> None:
+        """Mark out-of-range points: triangles for caution, crosses for critical (on a
+        dense chart, the out-of-range stretches of the line in the state colour)."""
         codes = self._codes_for(vital, values)
-        dense = len(times) > SYMBOL_LIMIT
         for index, severity in enumerate((Severity.CAUTION, Severity.CRITICAL)):
             hit = codes == int(severity)
             item, overlay = self._flags[vital][index], self._flag_lines[vital][index]
@@ -376,6 +404,12 @@ class VitalsChart(pg.GraphicsLayoutWidget):
             critical.setPen(pg.mkPen(self._theme.text, width=1.5))
 
     def _redraw_bands(self) -> None:
+        # Opening a session sets its profile again, usually the one already drawn; the
+        # bands are a score of graphics items, rebuilt only when they would look different.
+        drawn = (self._theme, self._profile)
+        if drawn == self._bands_drawn:
+            return
+        self._bands_drawn = drawn
         for index, items in self._bands.items():
             for item in items:
                 self._plots[index].removeItem(item)
@@ -430,22 +464,14 @@ class VitalsChart(pg.GraphicsLayoutWidget):
             self._bands[index] = items
 
     def _redraw_markers(self) -> None:
-        for index, lines in enumerate(self._markers):
-            for line in lines:
-                self._plots[index].removeItem(line)
-        self._markers = []
-        started, ended = self._infusion
-        for index, plot in enumerate(self._plots):
-            lines = []
-            for moment, label in ((started, "infusion start"), (ended, "infusion end")):
-                if moment is None:
-                    continue
-                line = pg.InfiniteLine(
-                    pos=moment.timestamp(), angle=90, movable=False,
-                    pen=pg.mkPen(self._theme.muted, width=1, style=Qt.PenStyle.DashLine),
-                    label=label if index == 0 else None,
-                    labelOpts={"position": 0.95, "color": self._theme.muted},
-                )
-                plot.addItem(line)
-                lines.append(line)
-            self._markers.append(tuple(lines))
+        """Move, show or hide and colour the infusion lines (made once, in _build)."""
+        pen = pg.mkPen(self._theme.muted, width=1, style=Qt.PenStyle.DashLine)
+        for lines in self._markers:
+            for line, moment in zip(lines, self._infusion, strict=True):
+                line.setPen(pen)
+                label = getattr(line, "label", None)  # only the top plot's lines have one
+                if label is not None:
+                    label.setColor(self._theme.muted)
+                if moment is not None:
+                    line.setValue(moment.timestamp())
+                line.setVisible(moment is not None)

@@ -30,6 +30,10 @@ from .scores_strip import scores_strip
 from .session_controller import SessionController
 
 SHORTCUT = "Ctrl+Shift+R"  # readiness; Ctrl+Shift+D is the reading schedule
+#: Said while a long session's readings load: a score from its newest rows alone could
+#: miss what the criteria look back on.
+LOADING_NOTE = "Loading all readings… assessment available when they are in."
+STILL_LOADING = FieldError("Readings", "are still loading: assess once they are all in")
 
 
 class DischargeController(QObject):
@@ -41,6 +45,12 @@ class DischargeController(QObject):
         super().__init__(parent)
         self.sessions = sessions
         sessions.sessionChanged.connect(self.assessmentsChanged)
+
+    @property
+    def ready(self) -> bool:
+        """False while a long session's readings are still loading (only its newest rows
+        are in): nothing is scored or saved until they all are."""
+        return not self.sessions.loading
 
     def assess(self, kind: DischargeKind, observed: Mapping[str, ScoreItem | None], *,
                escort_present: bool | None = None, on_oxygen: bool | None = None
@@ -61,6 +71,8 @@ class DischargeController(QObject):
         session = self.sessions.session
         if session is None or session.id is None:
             raise ValidationFailed([FieldError("Session", "no session is open")])
+        if not self.ready:
+            raise ValidationFailed([STILL_LOADING])
         result = self.assess(kind, observed, escort_present=escort_present,
                              on_oxygen=on_oxygen)
         at = result.score.assessed_at or self.sessions.clock()
@@ -127,14 +139,23 @@ class DischargeStatus(QFrame):
         layout.addLayout(heading)
         layout.addWidget(self.summary, 1)
         self.setMaximumHeight(100)
+        self._lines = ""
         controller.assessmentsChanged.connect(self.refresh)
+        controller.sessions.readingsChanged.connect(self.show_readiness)
         self.refresh()
 
     def refresh(self) -> None:
         assessed = {a.kind for a in self.controller.stored()}
         lines = [criteria_line(kind, self.controller.criteria(kind))
                  for kind in DischargeKind if kind.value in assessed]
-        self.summary.setText("\n".join(lines) or "No discharge assessment yet.")
+        self._lines = "\n".join(lines) or "No discharge assessment yet."
+        self.show_readiness()
+
+    def show_readiness(self) -> None:
+        """Offer the assessment only when every reading is in; say why not meanwhile."""
+        ready = self.controller.ready
+        self.assess_button.setEnabled(ready)
+        self.summary.setText(self._lines if ready else f"{LOADING_NOTE}\n{self._lines}")
 
 
 def install_discharge(window: Any) -> DischargeController:
@@ -145,9 +166,17 @@ def install_discharge(window: Any) -> DischargeController:
     scores_strip(window).addWidget(status, 3)
 
     def open_dialog() -> None:
-        DischargeDialog(controller, window).exec()
+        if controller.ready:
+            DischargeDialog(controller, window).exec()
 
-    window.add_menu_action("&Session", "&Discharge assessment…", open_dialog, SHORTCUT,
-                           "dischargeAssessmentAction")
+    action = window.add_menu_action("&Session", "&Discharge assessment…", open_dialog,
+                                    SHORTCUT, "dischargeAssessmentAction")
     status.assess_button.clicked.connect(open_dialog)
+
+    def show_readiness() -> None:
+        action.setEnabled(controller.ready)
+
+    controller.sessions.readingsChanged.connect(show_readiness)
+    controller.sessions.sessionChanged.connect(show_readiness)
+    show_readiness()
     return controller

@@ -60,6 +60,9 @@ class MainWindow(QMainWindow):
         self.banner = AlertBanner(alerts, self.audio, self.theme,
                                   fallback_initials=lambda: self.entry.initials_input.text())
         self.chart = VitalsChart(self.theme)
+        # The bands of the profile every session starts with, drawn once here rather than
+        # while a session opens.
+        self.chart.set_profile(controller.profile, controller.baseline)
         self.tiles = LatestValuesPanel(self.theme)
         self.entry = EntryPanel(controller)
         self.table_model = ReadingsTableModel(controller.profile, self.theme)

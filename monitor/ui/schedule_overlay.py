@@ -4,16 +4,20 @@ taller for those missed. Full-height dashed lines stay reserved for the infusion
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QLineF, QObject, QRectF
+from PySide6.QtGui import QPainter, QPen
 
+from ..domain.readings import Reading
 from ..domain.schedule import EARLY_FRACTION
+from ..domain.sessions import Session
 from .alert_controller import AlertController
 from .chart import VitalsChart
 from .formatting import fmt_time
@@ -24,6 +28,9 @@ HORIZON = timedelta(minutes=60)
 #: At most this many ticks: a session left open for days would otherwise mark thousands of
 #: hourly due times, each a graphics item on every plot.
 MAX_MARKS = 120
+#: How much further than asked the due times are worked out, so the once-a-second redraw
+#: reuses them.
+DUE_AHEAD = timedelta(minutes=10)
 #: The gap assumed before the first due time when there is only one.
 FALLBACK_INTERVAL = timedelta(minutes=15)
 
@@ -34,17 +41,22 @@ class DueStatus(StrEnum):
     MISSED = "missed"  # its grace period passed without a reading
 
 
+_taken_at = attrgetter("taken_at")
+
+
 @dataclass(frozen=True)
 class DueMark:
     at: datetime
     status: DueStatus
 
 
-def due_marks(due: Sequence[datetime], reading_times: Sequence[datetime], now: datetime,
-              grace: timedelta) -> list[DueMark]:
+def due_marks(due: Sequence[datetime], readings: Sequence[Reading], now: datetime,
+              grace: timedelta, known_from: datetime | None = None) -> list[DueMark]:
     """Each due time with whether it was met: a reading from a third of its interval early
-    (as the schedule counts it) up to the end of its grace period. ``reading_times`` must be
-    sorted."""
+    (as the schedule counts it) up to the end of its grace period. ``readings`` must be in
+    time order. With ``known_from`` (``readings`` are complete only from then on, the rest
+    is still loading), due times that a reading before it could have met are left out
+    rather than shown as missed."""
     marks: list[DueMark] = []
     for index, moment in enumerate(due):
         if index > 0:
@@ -54,8 +66,10 @@ def due_marks(due: Sequence[datetime], reading_times: Sequence[datetime], now: d
         else:
             interval = FALLBACK_INTERVAL
         earliest, latest = moment - interval * EARLY_FRACTION, moment + grace
-        first = bisect_left(reading_times, earliest)
-        if first < len(reading_times) and reading_times[first] <= latest:
+        if known_from is not None and earliest < known_from:
+            continue
+        first = bisect_left(readings, earliest, key=_taken_at)
+        if first < len(readings) and readings[first].taken_at <= latest:
             status = DueStatus.MET
         elif now > latest:
             status = DueStatus.MISSED
@@ -73,6 +87,94 @@ STYLE: dict[DueStatus, tuple[str, str, float]] = {
 }
 
 
+class DueTicks(pg.GraphicsObject):
+    """Every due-time tick of one plot in one graphics item: short vertical lines rising
+    from the bottom of the plot to a share of its height, whatever its y range. One item
+    updated in place, not one InfiniteLine per due time: a day-long session marks over a
+    hundred due times on each plot, and building that many items took a third of the time
+    to open it. Hovering a tick shows when it was due and its status."""
+
+    #: How near the pointer must be to a tick, in pixels, for its tooltip.
+    HOVER_PX = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ticks: list[tuple[float, float, str]] = []  # (time, share of height, tooltip)
+        self._pens: list[tuple[QPen, list[int]]] = []  # pen, indexes of its ticks
+        self._colours: list[str] = []
+        self._bounds = QRectF()
+        self.setZValue(5)
+
+    def set_ticks(self, ticks: Sequence[tuple[float, str, float, str]]) -> None:
+        """Show ``ticks``: (timestamp, colour, share of the plot's height, tooltip)."""
+        self._ticks = [(at, height, tip) for at, _, height, tip in ticks]
+        self._colours = [colour for _, colour, _, _ in ticks]
+        by_colour: dict[str, list[int]] = {}
+        for index, colour in enumerate(self._colours):
+            by_colour.setdefault(colour, []).append(index)
+        self._pens = [(pg.mkPen(colour, width=2), indexes)
+                      for colour, indexes in by_colour.items()]
+        self._update_bounds()
+        self.update()
+
+    def ticks(self) -> list[tuple[float, str]]:
+        """(timestamp, colour) of each tick shown."""
+        return [(at, colour) for (at, _, _), colour in zip(self._ticks, self._colours,
+                                                           strict=True)]
+
+    def viewTransformChanged(self) -> None:
+        super().viewTransformChanged()
+        self._update_bounds()
+
+    def _update_bounds(self) -> None:
+        view = self.viewRect()
+        bounds = QRectF()
+        if view is not None and self._ticks:
+            pad = (self.pixelWidth() or 0.0) * 2
+            times = [at for at, _, _ in self._ticks]
+            tallest = max(height for _, height, _ in self._ticks)
+            bounds = QRectF(min(times) - pad, view.top(), max(times) - min(times) + 2 * pad,
+                            view.height() * tallest)
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._bounds)
+
+    def paint(self, painter: QPainter, *_args: object) -> None:
+        view = self.viewRect()
+        if view is None:
+            return
+        left, right, bottom, height = view.left(), view.right(), view.top(), view.height()
+        for pen, indexes in self._pens:
+            lines = [QLineF(at, bottom, at, bottom + share * height)
+                     for at, share, _ in (self._ticks[i] for i in indexes)
+                     if left <= at <= right]
+            if lines:
+                painter.setPen(pen)
+                painter.drawLines(lines)
+
+    def tooltip_at(self, x: float, y: float) -> str:
+        """The tooltip of the tick under (x, y) in plot coordinates, '' for none."""
+        view = self.viewRect()
+        if view is None:
+            return ""
+        near = (self.pixelWidth() or 0.0) * self.HOVER_PX
+        best = min(self._ticks, key=lambda tick: abs(tick[0] - x), default=None)
+        if best is None or abs(best[0] - x) > near \
+                or y > view.top() + best[1] * view.height():
+            return ""
+        return best[2]
+
+    def hoverEvent(self, event: object) -> None:
+        if event.isExit():
+            self.setToolTip("")
+            return
+        pos = event.pos()
+        self.setToolTip(self.tooltip_at(pos.x(), pos.y()))
+
+
 class DueTimeOverlay(QObject):
     """Keeps the due-time ticks on ``chart`` in step with the schedule, the session, the
     readings, the theme and the passing of time."""
@@ -82,33 +184,48 @@ class DueTimeOverlay(QObject):
         self.setObjectName("dueTimeOverlay")
         self.chart = chart
         self.alerts = alerts
-        self._items: list[list[pg.InfiniteLine]] = [[] for _ in chart.plots]
+        self._items: list[DueTicks] = []
+        for plot in chart.plots:
+            item = DueTicks()
+            plot.addItem(item, ignoreBounds=True)
+            self._items.append(item)
         self._drawn: tuple[ThemeName, tuple[DueMark, ...]] | None = None
-        self._reading_times: list[datetime] = []
+        self._due: tuple[tuple[object, ...], datetime, list[datetime]] | None = None
         alerts.scheduleChanged.connect(self.redraw)
         alerts.profileChanged.connect(self.redraw)  # the grace period may have changed
-        alerts.sessions.sessionChanged.connect(self._readings_changed)
-        alerts.sessions.readingsChanged.connect(self._readings_changed)
-        # Once a second: a due time becomes missed, or the theme was switched.
+        alerts.sessions.sessionChanged.connect(self.redraw)
+        alerts.sessions.readingsChanged.connect(self.redraw)
+        # Once a second: a due time becomes missed.
         alerts.ticked.connect(self.redraw)
-        self._readings_changed()
-
-    def _readings_changed(self) -> None:
-        # Sorted once here rather than on every tick: a device feed can hold many readings.
-        self._reading_times = sorted(r.taken_at for r in
-                                     self.alerts.sessions.current_readings())
+        chart.themeChanged.connect(self.redraw)
         self.redraw()
 
     def marks(self) -> list[DueMark]:
-        """The due times of the open session, up to an hour from now, with their status."""
-        session = self.alerts.sessions.session
+        """The due times of the open session, up to an hour from now, with their status
+        (while a long session loads, only those its loaded readings can tell)."""
+        sessions = self.alerts.sessions
+        session = sessions.session
         if session is None:
             return []
         now = self.alerts.clock()
         until = session.closed_at or now + HORIZON
-        due = self.alerts.due_times(until)[-MAX_MARKS:]
+        due = self._due_times(session, now, until)[-MAX_MARKS:]
         grace = timedelta(minutes=self.alerts.settings.overdue_grace_minutes)
-        return due_marks(due, self._reading_times, now, grace)
+        return due_marks(due, sessions.current_readings(), now, grace,
+                         known_from=sessions.complete_from)
+
+    def _due_times(self, session: Session, now: datetime, until: datetime) -> list[datetime]:
+        """``alerts.due_times(until)``, from a list computed a little further ahead while
+        what it depends on stays the same: the overlay asks several times as a session
+        opens and then every second, and a session left open for days has thousands."""
+        ended = session.infusion.ended_at
+        key = (session, self.alerts.schedule(), ended is not None and ended > now)
+        kept = self._due
+        if kept is None or kept[0] != key or kept[1] < until:
+            ahead = until if session.closed_at else until + DUE_AHEAD
+            kept = self._due = (key, ahead, self.alerts.due_times(ahead))
+        due = kept[2]
+        return due[:bisect_right(due, until)]
 
     def redraw(self) -> None:
         """Redraw the ticks when what they show has changed."""
@@ -118,24 +235,17 @@ class DueTimeOverlay(QObject):
             return
         self._drawn = (theme.name, marks)
         dark = theme.name is ThemeName.DARK
-        for plot, items in zip(self.chart.plots, self._items, strict=True):
-            for item in items:
-                plot.removeItem(item)
-            items.clear()
-            for mark in marks:
-                light_colour, dark_colour, height = STYLE[mark.status]
-                line = pg.InfiniteLine(
-                    pos=mark.at.timestamp(), angle=90, movable=False, span=(0, height),
-                    pen=pg.mkPen(dark_colour if dark else light_colour, width=2))
-                line.setZValue(5)
-                line.setToolTip(f"Reading due {fmt_time(mark.at)}: {mark.status.value}")
-                plot.addItem(line)
-                items.append(line)
+        ticks = []
+        for mark in marks:
+            light_colour, dark_colour, height = STYLE[mark.status]
+            ticks.append((mark.at.timestamp(), dark_colour if dark else light_colour, height,
+                          f"Reading due {fmt_time(mark.at)}: {mark.status.value}"))
+        for item in self._items:
+            item.set_ticks(ticks)
 
     def drawn(self, plot_index: int = 0) -> list[tuple[float, str]]:
         """What plot ``plot_index`` shows: (timestamp, colour) of each tick."""
-        return [(float(item.value()), item.pen.color().name())
-                for item in self._items[plot_index]]
+        return self._items[plot_index].ticks()
 
 
 def install_due_overlay(chart: VitalsChart, alerts: AlertController) -> DueTimeOverlay:

@@ -95,6 +95,7 @@ class SessionController(QObject):
         self.loader.loaded.connect(self._loaded)
         self._saved_while_loading: list[Reading] = []
         self._loading = False
+        self._complete_from: datetime | None = None
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -110,6 +111,10 @@ class SessionController(QObject):
         if large:
             self.readings = self.store.opening_readings(session_id, OPENING_ROWS)
             self._marks = -1  # unknown until loaded
+            # In time order, the newest OPENING_ROWS rows come last (every vital's latest
+            # reading, if older, before them): from the oldest of them on, nothing is missing.
+            newest = self.readings[-OPENING_ROWS:]
+            self._complete_from = newest[0].taken_at if newest else None
         else:
             self.readings = self.store.readings(session_id)
             self._marks = self.store.mark_count(session_id)
@@ -125,6 +130,13 @@ class SessionController(QObject):
         """True while a long session's readings are still being read in the background:
         ``readings`` then holds only its newest rows and each vital's latest reading."""
         return self._loading
+
+    @property
+    def complete_from(self) -> datetime | None:
+        """While a long session loads: the time from which ``readings`` holds every row
+        (older ones are still being read, so nothing can be concluded from their absence);
+        None when every reading is in."""
+        return self._complete_from if self._loading else None
 
     def _loaded(self, result: LoadResult) -> None:
         session = self.session
