@@ -390,6 +390,33 @@ class AlertEngine:
         engine._acks = list(acknowledgements)
         return engine
 
+    def carry_on(self, recorded: Iterable[Alert]) -> list[AlertEvent]:
+        """Take over the technical alerts ``recorded`` as unresolved (raised before the app
+        was restarted or the session reopened): a replay does not raise them again, so
+        without this each start would add another "reading overdue" while the old one
+        stayed open for good. The next :meth:`tick` keeps each (still overdue, feed still
+        silent: same alert, same acknowledgement) or resolves it.
+
+        Where several were left open for one condition (by versions before this), the
+        newest carries on and the older ones are resolved when it was raised; those
+        resolutions are returned, for the store to record."""
+        unresolved = sorted((a for a in recorded if a.kind is AlertKind.TECHNICAL
+                             and a.resolved_at is None and a.condition not in self._open),
+                            key=lambda a: a.raised_at)
+        newest = {a.condition: a for a in unresolved}
+        events: list[AlertEvent] = []
+        for alert in unresolved:
+            carried = self._put(replace(alert, id=self._next_id))
+            self._next_id += 1
+            successor = newest[alert.condition]
+            if successor is alert:
+                self._open[alert.condition] = carried.id
+                continue
+            ended = self._put(replace(carried, resolved_at=successor.raised_at,
+                                      reminder_due_at=None))
+            events.append(AlertEvent(AlertEventType.RESOLVED, successor.raised_at, ended))
+        return events
+
     @property
     def profile(self) -> ThresholdProfile:
         return self._profile

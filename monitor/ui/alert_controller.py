@@ -122,10 +122,23 @@ class AlertController(QObject):
         finally:
             if collecting:
                 gc.enable()
+        self._carry_on_technical(session_id)
         if not self.passive():
             self.store.sync_alerts(session_id, self.engine.history())
         self.tick()
         self.alertsChanged.emit()
+
+    def _carry_on_technical(self, session_id: int, stored: list[Alert] | None = None) -> None:
+        """The engine takes over the technical alerts recorded as still open (they are not
+        replayed), so a restart does not raise "reading overdue" a second time."""
+        if self.engine is None or self.passive():
+            return
+        if stored is None:
+            stored = [s.alert for s in self.store.alert_history(session_id)
+                      if s.withdrawn_at is None]
+        events = self.engine.carry_on(stored)
+        if events:
+            self.store.record_alert_events(session_id, events)
 
     def _restore(self, session_id: int) -> None:
         """Carry on from the recorded alerts while a long session loads: the full replay
@@ -137,6 +150,7 @@ class AlertController(QObject):
                                           self.version().settings, stored,
                                           self.sessions.current_readings(), acknowledgements)
         self._restored_acks = len(acknowledgements)
+        self._carry_on_technical(session_id, stored)
         self.tick()
         self.alertsChanged.emit()
 
@@ -179,6 +193,8 @@ class AlertController(QObject):
                 engine.on_reading(step)
         self.engine = engine
         session_id = self._session_id()
+        if session_id is not None:
+            self._carry_on_technical(session_id)
         if session_id is not None and not self.passive():
             self.store.sync_alerts(session_id, engine.history())
         self.tick()

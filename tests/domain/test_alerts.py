@@ -553,3 +553,24 @@ def test_zero_margin_resolves_at_the_limit() -> None:
 def test_profile_without_limits_for_a_vital_raises_nothing() -> None:
     engine = AlertEngine(ThresholdProfile("empty", {SBP: Limits()}), {}, AlertSettings())
     assert engine.on_reading(reading(0, {SBP: 250, HR: 200})) == []
+
+
+def test_recorded_open_technical_alerts_carry_on_and_old_duplicates_end():
+    """After a restart the replay has no technical alerts; those recorded as open carry on
+    (the newest of each condition) and the next tick keeps or resolves them."""
+    from monitor.domain.alerts import AlertEventType
+
+    first = AlertEngine(default_profile())
+    first.tick(T0 + timedelta(minutes=20), next_due_at=T0)
+    (older,) = first.history()
+    later = replace(older, raised_at=T0 + timedelta(minutes=40))  # a second start raised one
+    physiological = replace(older, kind=AlertKind.PHYSIOLOGICAL, condition="sbp-high")
+
+    engine = AlertEngine(default_profile())
+    events = engine.carry_on([older, later, physiological])
+    assert [(e.type, e.at) for e in events] == [(AlertEventType.RESOLVED, later.raised_at)]
+    (active,) = engine.active_alerts()
+    assert (active.condition, active.raised_at) == (OVERDUE, later.raised_at)
+    assert engine.tick(T0 + timedelta(minutes=50), next_due_at=T0) == []  # still overdue
+    (ended,) = engine.tick(T0 + timedelta(minutes=51), next_due_at=None)
+    assert ended.type is AlertEventType.RESOLVED and engine.active_alerts() == []

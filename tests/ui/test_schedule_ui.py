@@ -235,3 +235,30 @@ def test_due_ticks_follow_the_theme(qtbot, window, clock):
     window.alerts.tick()
     assert ticks(window)[6][1] == STYLE[DueStatus.UPCOMING][1]
     window.apply_theme(ThemeName.LIGHT)
+
+
+def test_a_restart_carries_on_the_overdue_alert_instead_of_raising_another(
+        qtbot, window, clock, store, db_path, other_connection):
+    clock.now = T + 6 * MIN
+    window.alerts.tick()
+    (alert,) = overdue_alerts(window)
+    window.alerts.acknowledge(alert.id, "KL")
+    window.close()  # the app is closed while the reading is still overdue
+
+    again = build_window(store, GuiOptions(db_path=db_path, patient_id="P-100"))
+    qtbot.addWidget(again)
+    again.controller.clock = Clock(T + 20 * MIN)  # the alerts follow the same clock
+    again.alerts.tick()
+    (carried,) = overdue_alerts(again)
+    assert carried.raised_at == alert.raised_at and carried.acknowledged_by == "KL"
+    session_id = again.controller.session.id
+    stored = [s.alert for s in other_connection.alert_history(session_id)
+              if s.alert.condition == OVERDUE]
+    assert len(stored) == 1 and stored[0].resolved_at is None
+
+    again.controller.save_reading(new_reading(T + 20 * MIN, {Vital.HR: 70}, entered_by="KL"))
+    again.alerts.tick()
+    assert overdue_alerts(again) == []
+    (ended,) = [s.alert for s in other_connection.alert_history(session_id)
+                if s.alert.condition == OVERDUE]
+    assert ended.resolved_at is not None
