@@ -417,6 +417,13 @@ class AlertEngine:
             events.append(AlertEvent(AlertEventType.RESOLVED, successor.raised_at, ended))
         return events
 
+    def end_technical(self, at: datetime) -> list[AlertEvent]:
+        """Monitoring has ended (the session was closed at ``at``): no reading is due and no
+        feed is expected any more, so the open technical alerts resolve then."""
+        return [self._resolve(self._alerts[alert_id], at)
+                for alert_id in sorted(self._open.values())
+                if self._alerts[alert_id].kind is AlertKind.TECHNICAL]
+
     @property
     def profile(self) -> ThresholdProfile:
         return self._profile

@@ -34,6 +34,7 @@ from ..domain.events import (
 from ..domain.profiles import ProfileScope, ProfileVersion
 from ..domain.readings import Reading
 from ..domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule
+from ..domain.sessions import SessionStatus
 from ..domain.thresholds import ThresholdProfile, validate_profile
 from ..store import Store
 from ..store.clinical import StoredAlert
@@ -130,13 +131,17 @@ class AlertController(QObject):
 
     def _carry_on_technical(self, session_id: int, stored: list[Alert] | None = None) -> None:
         """The engine takes over the technical alerts recorded as still open (they are not
-        replayed), so a restart does not raise "reading overdue" a second time."""
-        if self.engine is None or self.passive():
+        replayed), so a restart does not raise "reading overdue" a second time. In a closed
+        session they end when it was closed: nothing is due after discharge."""
+        session = self.sessions.session
+        if self.engine is None or self.store.read_only or session is None:
             return
         if stored is None:
             stored = [s.alert for s in self.store.alert_history(session_id)
                       if s.withdrawn_at is None]
         events = self.engine.carry_on(stored)
+        if session.status is SessionStatus.CLOSED:
+            events += self.engine.end_technical(session.closed_at or self.clock())
         if events:
             self.store.record_alert_events(session_id, events)
 

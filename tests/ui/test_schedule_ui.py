@@ -262,3 +262,17 @@ def test_a_restart_carries_on_the_overdue_alert_instead_of_raising_another(
     (ended,) = [s.alert for s in other_connection.alert_history(session_id)
                 if s.alert.condition == OVERDUE]
     assert ended.resolved_at is not None
+
+
+def test_closing_the_session_ends_its_overdue_alert(qtbot, window, clock, other_connection):
+    from monitor.domain.closing import DischargeDetails
+
+    clock.now = datetime.now(UTC).replace(microsecond=0)  # the session was started now
+    window.alerts.tick()
+    assert len(overdue_alerts(window)) == 1
+    discharged = clock.now
+    window.controller.close_session(DischargeDetails(discharged, True, True, "JM"))
+    assert overdue_alerts(window) == []
+    (stored,) = [s.alert for s in other_connection.alert_history(window.controller.session.id)
+                 if s.alert.condition == OVERDUE]
+    assert stored.resolved_at == discharged
