@@ -1,0 +1,88 @@
+"""The due-time ticks as drawn: the same marks on every plot, kept in one item per plot
+that is updated rather than rebuilt, recoloured with the theme at once, and a tooltip
+when the pointer rests on one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QPoint, QPointF
+
+from monitor.domain.readings import new_reading
+from monitor.ui.schedule_overlay import STYLE, DueMark, DueStatus, DueTicks, due_marks
+from monitor.ui.theme import ThemeName
+
+from .test_schedule_ui import MIN, T, ticks
+from .test_schedule_ui import clock as clock  # noqa: F401 (a fixture)
+
+
+def plot_items(window) -> list[int]:
+    return [len(plot.items) for plot in window.chart.plots]
+
+
+def test_ticks_are_updated_in_place_not_rebuilt(qtbot, window, clock):  # noqa: F811
+    items = plot_items(window)
+    before = ticks(window)
+    window.alerts.set_schedule(replace(window.alerts.schedule(), name="Only after",
+                                       during_infusion_minutes=None), "KL")
+    after = ticks(window)
+    assert after != before and len(after) < len(before)
+    clock.now = T + 6 * MIN
+    window.alerts.tick()
+    assert plot_items(window) == items
+    for plot in range(len(window.chart.plots)):
+        assert ticks(window, plot) == ticks(window)
+
+
+def test_ticks_take_the_new_theme_at_once(qtbot, window, clock):  # noqa: F811
+    window.alerts.shutdown()  # no clock tick to redraw them meanwhile
+    window.apply_theme(ThemeName.DARK)
+    assert ticks(window)[6][1] == STYLE[DueStatus.UPCOMING][1]
+    window.apply_theme(ThemeName.LIGHT)
+    assert ticks(window)[6][1] == STYLE[DueStatus.UPCOMING][0]
+
+
+def test_resting_on_a_tick_says_when_it_was_due(qtbot, window, clock):  # noqa: F811
+    chart = window.chart
+    plot = chart.plots[0]
+    item = next(i for i in plot.items if isinstance(i, DueTicks))
+    view = plot.vb.viewRect()
+    met = (T - 15 * MIN).timestamp()
+
+    def point_at(share_of_height: float) -> Callable[[], str]:
+        """Move the pointer to the met tick's time at that height; what the tick says.
+        (pyqtgraph drops moves that come too fast, and Qt a move to where the pointer
+        already is, so it wobbles by a pixel until a move is taken, as a hand would.)"""
+        scene = plot.vb.mapViewToScene(QPointF(met, view.top() + view.height()
+                                               * share_of_height))
+        wobble = [QPoint(0, 0), QPoint(0, -1)]
+
+        def move() -> str:
+            wobble.reverse()
+            qtbot.mouseMove(chart.viewport(), chart.mapFromScene(scene) + wobble[0])
+            return item.toolTip()
+        return move
+
+    near_bottom = point_at(0.01)
+    qtbot.waitUntil(lambda: near_bottom() != "")
+    assert item.toolTip().startswith("Reading due ") and item.toolTip().endswith(": met")
+    far_up = point_at(0.6)  # above the ticks: nothing to say
+    qtbot.waitUntil(lambda: far_up() == "")
+
+
+def test_due_times_a_missing_reading_could_have_met_are_left_out_while_loading():
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    due = [now - timedelta(minutes=m) for m in (45, 30, 15, 0)]
+    reading = new_reading(now - timedelta(minutes=14), {}, entered_by="JM")
+    grace = timedelta(minutes=5)
+    everything = due_marks(due, [reading], now, grace)
+    assert [m.status for m in everything] == [DueStatus.MISSED, DueStatus.MISSED,
+                                              DueStatus.MET, DueStatus.UPCOMING]
+    # Readings complete from 20 min ago: the one due 15 min ago could have been met from
+    # 20 min ago (a third of its interval early), so only older ones are unknown.
+    partial = due_marks(due, [reading], now, grace, known_from=now - timedelta(minutes=20))
+    assert partial == [DueMark(due[2], DueStatus.MET), DueMark(due[3], DueStatus.UPCOMING)]
+    later = due_marks(due, [reading], now, grace, known_from=now - timedelta(minutes=19))
+    assert later == [DueMark(due[3], DueStatus.UPCOMING)]
