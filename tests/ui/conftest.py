@@ -14,6 +14,28 @@ from monitor.ui.app import GuiOptions, build_window
 from monitor.ui.main_window import MainWindow
 
 
+class SilentBackend:
+    """Plays nothing: a developer's machine with speakers must not sound alarms while the
+    suite runs. Tests about sound set their own recording backend (test_alarm_audio)."""
+
+    available = True
+    problem = ""
+
+    def play(self, priority: object) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+@pytest.fixture(autouse=True)
+def silent_alarms(monkeypatch) -> None:
+    """Every window built in a UI test gets the silent backend instead of Qt's player."""
+    from monitor.ui import alarm_audio
+
+    monkeypatch.setattr(alarm_audio, "QtSoundBackend", SilentBackend)
+
+
 @pytest.fixture
 def window(qtbot, store: Store, db_path: Path) -> Iterator[MainWindow]:
     """The main window with patient P-100's session open, shown and focused."""
