@@ -455,5 +455,14 @@ def install_export(window: QWidget) -> ExportActions:
     toolbar.setObjectName("exportToolBar")
     report.setToolTip("Save the PDF session report (" + REPORT_SHORTCUT + ")")
     toolbar.addAction(report)
+
+    def follow_session() -> None:
+        # Nothing to export before a session is open: the buttons say so by being greyed.
+        has_session = window.controller.session is not None
+        for action in (export, report, printing):
+            action.setEnabled(has_session)
+
+    window.controller.sessionChanged.connect(follow_session)
+    follow_session()
     window.export_actions = actions
     return actions

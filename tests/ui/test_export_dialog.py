@@ -15,6 +15,7 @@ from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QToolBar
 
 from monitor.domain.readings import new_reading
+from monitor.domain.sessions import Patient, Session
 from monitor.domain.vitals import Vital
 from monitor.io.deidentify import pseudonym
 from tests.ui.conftest import when_modal
@@ -176,3 +177,19 @@ def test_export_actions_sit_in_the_file_menu_above_quit(charted):
     texts = [a.text() for a in file_menu.actions() if a.text()]
     assert texts.index("&Export…") < texts.index("PDF session &report…") < texts.index("&Quit")
     assert texts.index("&Print report…") < texts.index("&Quit")
+
+
+def test_export_buttons_are_greyed_until_a_session_is_open(qtbot, store, db_path):
+    from monitor.ui.app import GuiOptions, build_window
+
+    win = build_window(store, GuiOptions(db_path=db_path))
+    qtbot.addWidget(win)
+    win.show()
+    report = win.findChild(QAction, "reportAction")
+    toolbar_button = win.findChild(QToolBar, "exportToolBar").widgetForAction(report)
+    assert not report.isEnabled() and not toolbar_button.isEnabled()
+    assert not win.findChild(QAction, "exportAction").isEnabled()
+    assert not win.findChild(QAction, "printReportAction").isEnabled()
+    win.open_session(store.create_session(Session(Patient("P-1")), "JM").id)
+    assert report.isEnabled() and toolbar_button.isEnabled()
+    assert win.findChild(QAction, "printReportAction").isEnabled()
