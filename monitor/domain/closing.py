@@ -8,18 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from .errors import FieldError
-from .readings import MAX_FUTURE_SKEW, MAX_INITIALS_LENGTH
+from .readings import MAX_FUTURE_SKEW, initials_errors
 from .sessions import Session, SessionStatus
-
-
-def initials_errors(by: str, field: str = "Initials") -> list[FieldError]:
-    """What is wrong with a nurse's initials (required, up to six letters)."""
-    initials = by.strip()
-    if not initials:
-        return [FieldError(field, "enter your initials")]
-    if len(initials) > MAX_INITIALS_LENGTH or not initials.replace(".", "").isalpha():
-        return [FieldError(field, f"'{initials}' must be up to {MAX_INITIALS_LENGTH} letters")]
-    return []
 
 
 @dataclass(frozen=True)

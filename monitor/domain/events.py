@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import FieldError
-from .readings import MAX_FUTURE_SKEW, MAX_INITIALS_LENGTH
+from .readings import MAX_FUTURE_SKEW, initials_errors
 
 MAX_NOTE_LENGTH = 500
 
@@ -180,13 +180,7 @@ def _common_errors(at: datetime, entered_by: str, note: str, now: datetime) -> l
         errors.append(FieldError("Time", "has no timezone"))
     elif at > now + MAX_FUTURE_SKEW:
         errors.append(FieldError("Time", f"{at:%Y-%m-%d %H:%M} is in the future"))
-    initials = entered_by.strip()
-    if not initials:
-        errors.append(FieldError("Initials", "enter your initials"))
-    elif len(initials) > MAX_INITIALS_LENGTH or not initials.replace(".", "").isalpha():
-        errors.append(
-            FieldError("Initials", f"'{initials}' must be up to {MAX_INITIALS_LENGTH} letters")
-        )
+    errors += initials_errors(entered_by)
     if len(note) > MAX_NOTE_LENGTH:
         errors.append(FieldError("Note", f"must be at most {MAX_NOTE_LENGTH} characters"))
     return errors

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.alerts import Alert, AlertKind, AlertPriority
 from ..domain.errors import ValidationFailed
-from ..domain.readings import MAX_INITIALS_LENGTH
+from ..domain.readings import MAX_INITIALS_LENGTH, initials_errors
 from ..domain.thresholds import Severity
 from ..domain.vitals import VITAL_SPECS
 from ..store import StoreError
@@ -78,11 +78,9 @@ def alert_line(alert: Alert) -> str:
 
 def initials_problem(initials: str) -> str:
     """Why ``initials`` cannot sign an acknowledgement, or '' when they can."""
-    if not initials:
+    if not initials.strip():
         return "Type your initials to acknowledge"
-    if len(initials) > MAX_INITIALS_LENGTH or not initials.replace(".", "").isalpha():
-        return f"Initials '{initials}' must be up to {MAX_INITIALS_LENGTH} letters"
-    return ""
+    return " ".join(f"{e.field} {e.message}" for e in initials_errors(initials))
 
 
 class AlertRow(QLabel):

@@ -190,3 +190,17 @@ def test_correction_keeps_a_measured_map() -> None:
 )
 def test_only_valid_readings_count(status: ReadingStatus, current: bool) -> None:
     assert Reading(NOW, GOOD, status=status).is_current is current
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("JM", None), ("j.m.", None), ("ABCDEF", None),
+    ("", "enter your initials"), ("   ", "enter your initials"),
+    ("ABCDEFG", "'ABCDEFG' must be up to 6 letters"), ("J1", "'J1' must be up to 6 letters"),
+    ("J M", "'J M' must be up to 6 letters"),
+])
+def test_one_initials_rule_for_every_signature(typed, message):
+    from monitor.domain.readings import initials_errors
+
+    errors = initials_errors(typed, "Acknowledged by")
+    assert [e.message for e in errors] == ([] if message is None else [message])
+    assert all(e.field == "Acknowledged by" for e in errors)
