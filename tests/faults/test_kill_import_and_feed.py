@@ -13,14 +13,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from monitor.bench.mllp_feed import T0 as FEED_T0
 from monitor.bench.mllp_feed import message
+from monitor.io.importer import AHEAD_BYTES
 from monitor.io.mllp_client import MllpClient
 from monitor.store import Store
 from monitor.store.browse import SessionQuery
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 150_000
+AHEAD_ROWS = 250_000  # over AHEAD_BYTES: read in a second process
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
@@ -30,10 +34,10 @@ def main_py(*args: str, **kwargs) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
-def big_csv(path: Path) -> Path:
+def big_csv(path: Path, rows: int = ROWS) -> Path:
     with path.open("w", encoding="utf-8") as out:
         out.write("time,SBP,DBP,HR\n")
-        for i in range(ROWS):
+        for i in range(rows):
             out.write(f"{(T0 + timedelta(seconds=i)).isoformat()},{110 + i % 40},"
                       f"{70 + i % 15},{60 + i % 30}\n")
     return path
@@ -47,13 +51,29 @@ def counts(db: Path) -> tuple[int, int]:
                 len(store._query("SELECT id FROM imports")))
 
 
-def test_a_killed_import_leaves_nothing_and_can_be_run_again(tmp_path):
-    csv = big_csv(tmp_path / "night.csv")
+def _spawned() -> set[int]:
+    """Processes started by multiprocessing's spawn (the importer's file reader)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"multiprocessing.spawn" in (
+                    entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("rows", [ROWS, AHEAD_ROWS], ids=["read here", "read ahead"])
+def test_a_killed_import_leaves_nothing_and_can_be_run_again(tmp_path, rows):
+    csv = big_csv(tmp_path / "night.csv", rows)
+    assert (csv.stat().st_size >= AHEAD_BYTES) == (rows == AHEAD_ROWS)
     db = tmp_path / "import.sqlite"
     with Store.open(db):
         pass  # the schema exists before the import starts writing
     wal = Path(f"{db}-wal")
     size = wal.stat().st_size if wal.exists() else 0
+    readers_before = _spawned()
     importer = main_py("import", str(csv), "--db", str(db), "--patient", "MRN-K")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and importer.poll() is None:
@@ -65,11 +85,16 @@ def test_a_killed_import_leaves_nothing_and_can_be_run_again(tmp_path):
     importer.wait(timeout=30)
 
     assert counts(db) == (0, 0)  # all or nothing: nothing half-imported is visible
+    # A reader process left behind finds its pipe closed and ends.
+    deadline = time.monotonic() + 30
+    while _spawned() - readers_before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _spawned() - readers_before
 
     again = main_py("import", str(csv), "--db", str(db), "--patient", "MRN-K")
     out, err = again.communicate(timeout=600)
     assert again.returncode == 0, err
-    assert counts(db) == (ROWS, 1)
+    assert counts(db) == (rows, 1)
 
 
 def test_every_acked_message_survives_a_killed_listener(tmp_path):
