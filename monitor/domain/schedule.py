@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .errors import FieldError, ValidationFailed
+from .sessions import Session
 
 #: A due reading is overdue this long after its due time.
 DEFAULT_GRACE_MINUTES = 5.0
@@ -170,6 +171,20 @@ class ReadingSchedule:
             "minimum_observation_minutes": self.minimum_observation_minutes,
             "note": self.note,
         }
+
+
+def session_due_times(schedule: ReadingSchedule, session: Session, until: datetime,
+                      now: datetime) -> list[datetime]:
+    """The due times of ``session`` from its start up to ``until``, as a chart marks them.
+    An infusion end after ``now`` is a plan, not an end: readings stay due at the
+    during-infusion interval until it comes."""
+    inf = session.infusion
+    start = inf.started_at or session.started_at or now
+    end = inf.ended_at
+    if end is not None and end > now:
+        end = None
+    return schedule.due_times(end, start - timedelta(seconds=1), until,
+                              infusion_start=inf.started_at)
 
 
 def schedule_from_dict(data: Mapping[str, Any]) -> ReadingSchedule:

@@ -40,6 +40,7 @@ from monitor.domain.alert_timeline import effective_version
 from monitor.domain.events import SedationEntry, TimelineEntry
 from monitor.domain.profiles import ProfileVersion, settings_to_dict
 from monitor.domain.readings import Reading, ReadingStatus
+from monitor.domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule
 from monitor.domain.scores import Consciousness, News2Observation, News2Result, news2
 from monitor.domain.sessions import Session
 from monitor.domain.thresholds import profile_to_dict
@@ -87,10 +88,16 @@ class SessionRecord:
     deidentified: bool = False
     age_band: str | None = None  # set by de-identification in place of the date of birth
     extra: Mapping[str, Any] = field(default_factory=dict)
+    schedule: ReadingSchedule | None = None  # None: the session follows the default
 
     @property
     def session_id(self) -> int:
         return self.session.id or 0
+
+    @property
+    def reading_schedule(self) -> ReadingSchedule:
+        """The schedule the session's readings were due by."""
+        return self.schedule or DEFAULT_SCHEDULE
 
     def current_readings(self) -> list[Reading]:
         return [r for r in self.readings if r.is_current]
@@ -110,6 +117,7 @@ def load_record(store: Store, session_id: int, shipped: ProfileVersion,
         profile=effective_version(versions, shipped),
         profile_versions=versions,
         generated_at=now or datetime.now(UTC),
+        schedule=store.schedule(session_id),
     )
 
 

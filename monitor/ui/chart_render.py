@@ -1,9 +1,14 @@
 """The session chart drawn off screen for export: PNG at a chosen size and SVG.
 
 It is the app's own VitalsChart (same panels, bands, flagged points and infusion lines), always
-in the LIGHT theme whatever the screen shows (paper is white), with what a chart in the notes
-needs beside: a title, alert markers, timeline events, and a key. Rendering draws the scene as
-vectors onto the target, so a 300 dpi PNG has sharp text rather than an enlarged screenshot.
+in the LIGHT theme whatever the screen shows (paper is white), with what the live chart shows
+beside them, drawn by the same overlays: the phases shaded (baseline, infusion, recovery) and
+the discharge line, the reading schedule's due-time ticks (missed ones labelled
+``due 10:45 missed``), and sedation scores and clinical events (with their note, as scrubbed
+by de-identification: the export has no tooltips). Then what a chart in the notes needs: a
+title, alert markers and a key. Everything is limited to the chosen time range. Rendering draws
+the scene as vectors onto the target, so a 300 dpi PNG has sharp text rather than an enlarged
+screenshot.
 
 Widgets belong to the GUI thread: call these from it (the export dialog does the slow parts,
 reading the store and writing files, in a worker).
@@ -13,7 +18,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -26,12 +32,18 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication
 
 from ..domain.alerts import AlertKind, AlertPriority
-from ..domain.events import ClinicalEvent, SedationEntry
+from ..domain.events import TimelineEntry
+from ..domain.phases import PHASE_LABELS
 from ..domain.thresholds import Severity
 from ..domain.vitals import VITAL_SPECS, Vital
 from ..io.export_data import SessionRecord
 from .chart import PANELS, VitalsChart
-from .theme import LIGHT
+from .export_marks import ChartMarks, TimeRange, chart_marks, due_label
+from .phase_overlay import PHASE_COLOURS, PhaseOverlay
+from .schedule_overlay import STYLE as DUE_STYLE
+from .schedule_overlay import DueStatus, DueTicks
+from .theme import LIGHT, ThemeName
+from .timeline_overlay import MARKER_COLOURS, TimelineOverlay, short_text
 
 #: 8 x 5 inches at 300 dpi: fills the text width of an A4 or Letter page at print quality.
 DEFAULT_SIZE = QSize(2400, 1500)
@@ -42,14 +54,13 @@ SCREEN_DPI = 96
 LAYOUT_WIDTH = 1200
 MIN_SIDE, MAX_SIDE = 200, 12000
 EDGE_MARGIN = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    """The stretch of the session to draw."""
-
-    start: datetime
-    end: datetime
+#: An event's label on paper: its short text and note, cut to this many characters.
+EVENT_LABEL_CHARS = 32
+#: Missed due times closer than this on paper (layout pixels) share one label: the first.
+DUE_LABEL_GAP_PX = 64
+#: Where a missed due time's label sits, as a share of the bottom plot's height: just above
+#: the tallest tick, to its right.
+DUE_LABEL_POSITION = 0.13
 
 
 def check_size(size: QSize) -> None:
@@ -60,10 +71,11 @@ def check_size(size: QSize) -> None:
 
 
 def session_range(record: SessionRecord) -> TimeRange | None:
-    """The whole session: readings, infusion and timeline, with a small margin."""
+    """The whole session: readings, infusion, timeline and discharge, with a small margin."""
     times = [r.taken_at for r in record.current_readings()]
     inf = record.session.infusion
-    times += [t for t in (inf.started_at, inf.ended_at) if t is not None]
+    times += [t for t in (inf.started_at, inf.ended_at, record.session.closed_at)
+              if t is not None]
     times += [e.at for e in record.timeline]
     if not times:
         return None
@@ -78,6 +90,22 @@ def chart_title(record: SessionRecord) -> str:
         who += f"  {s.patient.name}"
     day = (s.infusion.started_at or s.started_at or record.generated_at)
     return f"{who}  ·  session {s.id}  ·  {day:%Y-%m-%d}  ·  {s.infusion.drug}"
+
+
+def event_label(entry: TimelineEntry) -> str:
+    """A sedation score or event as printed beside its marker: the live chart's short text
+    and, where there is one, the note (already scrubbed when the record is de-identified),
+    e.g. ``Nausea: Ondansetron 4 mg IV``."""
+    text = short_text(entry)
+    if entry.note:
+        text += f": {entry.note}"
+    return text if len(text) <= EVENT_LABEL_CHARS else text[:EVENT_LABEL_CHARS - 1] + "…"
+
+
+def _translucent_paper() -> QColor:
+    colour = QColor(LIGHT.surface)
+    colour.setAlpha(200)
+    return colour
 
 
 def _seconds_west(record: SessionRecord) -> int | None:
@@ -134,7 +162,16 @@ class ExportChart(VitalsChart):
         self.origin = float(int(start.timestamp()) // 3600 * 3600)
         self._shift_time_origin()
         self._add_alert_markers()
-        self._add_events()
+        self.marks = chart_marks(record, self.time_range)
+        self.phases = PhaseOverlay(self, x=self.x)
+        for label in self.phases.labels.values():
+            # Always inside its own span: the live chart lets a label near the right edge
+            # swap sides, which on paper reads as naming the phase before.
+            label.anchors = [(-0.05, 0.5), (-0.05, 0.5)]
+        self.phases.show_spans(self.marks.phases, self.marks.discharged_at)
+        self.due_ticks = self._add_due_times(self.marks)
+        self.timeline = TimelineOverlay(self, x=self.x, label=event_label)
+        self.timeline.show_entries(self.marks.entries)
         self._key = pg.LabelItem(justify="left")
         self._key.setText(self._key_html())
         self.ci.addItem(self._key, row=len(PANELS), col=0)
@@ -151,6 +188,17 @@ class ExportChart(VitalsChart):
     def x(self, moment: datetime) -> float:
         """Where ``moment`` lies on the shifted time axis."""
         return moment.timestamp() - self.origin
+
+    def image_point(self, moment: datetime, vital: Vital, value: float,
+                    size: QSize) -> tuple[int, int]:
+        """The pixel of an image of ``size`` rendered from this chart (as laid out by
+        :func:`laid_out_chart`) where ``value`` of ``vital`` at ``moment`` is drawn."""
+        scene = self.plot_for(vital).getViewBox().mapViewToScene(
+            pg.Point(self.x(moment), value))
+        source = ImageExporter(self.ci).getSourceRect()
+        scale = size.width() / source.width()
+        return (round((scene.x() - source.left()) * scale),
+                round((scene.y() - source.top()) * scale))
 
     def _shift_time_origin(self) -> None:
         """Count time from ``origin`` instead of 1970.
@@ -213,21 +261,41 @@ class ExportChart(VitalsChart):
             label.setZValue(30)
             self.plot_for(a.vital).addItem(label)
 
-    def _add_events(self) -> None:
-        entries = [e for e in self.record.timeline if isinstance(e, ClinicalEvent | SedationEntry)]
-        pen = pg.mkPen("#37474f", width=1, style=Qt.PenStyle.DotLine)
-        for entry in entries:
-            for index, plot in enumerate(self.plots):
-                label = None
-                if index == len(self.plots) - 1:
-                    label = entry.text if len(entry.text) <= 28 else entry.text[:27] + "…"
-                line = pg.InfiniteLine(pos=self.x(entry.at), angle=90, movable=False,
-                                       pen=pen, label=label,
-                                       labelOpts={"position": 0.08, "color": "#37474f",
-                                                  "rotateAxis": (1, 0), "anchors":
-                                                  [(0, 0.5), (0, 0.5)]})
-                line.setZValue(5)
-                plot.addItem(line)
+    def _add_due_times(self, marks: ChartMarks) -> list[DueTicks]:
+        """The live chart's due-time ticks along the bottom of every plot, and on the
+        bottom plot a label beside each missed one (a tooltip cannot be printed)."""
+        ticks = [(self.x(m.at), DUE_STYLE[m.status][0], DUE_STYLE[m.status][2], due_label(m))
+                 for m in marks.due]
+        items = []
+        for plot in self.plots:
+            item = DueTicks()
+            item.set_ticks(ticks)
+            plot.addItem(item, ignoreBounds=True)
+            items.append(item)
+        colour = DUE_STYLE[DueStatus.MISSED][0]
+        span = self._range_seconds()
+        gap = span * DUE_LABEL_GAP_PX / LAYOUT_WIDTH if span else 0.0
+        last: float | None = None
+        for mark in marks.due:
+            at = self.x(mark.at)
+            if mark.status is not DueStatus.MISSED or (last is not None and at - last < gap):
+                continue
+            last = at
+            # Two short lines beside the tick: a whole-height rotated label would not fit
+            # the bottom plot, and the fill keeps it readable over the curve and bands.
+            line = pg.InfiniteLine(pos=at, angle=90, movable=False, pen=pg.mkPen(None),
+                                   label=due_label(mark, "\n"),
+                                   labelOpts={"position": DUE_LABEL_POSITION, "color": colour,
+                                              "fill": _translucent_paper(),
+                                              "anchors": [(0, 1), (0, 1)]})
+            line.setZValue(6)
+            self.plots[-1].addItem(line, ignoreBounds=True)
+        return items
+
+    def _range_seconds(self) -> float:
+        if self.time_range is None:
+            return 0.0
+        return (self.time_range.end - self.time_range.start).total_seconds()
 
     def _key_html(self) -> str:
         def swatch(colour: str, text: str, glyph: str = "&#9644;") -> str:
@@ -239,35 +307,59 @@ class ExportChart(VitalsChart):
             colour = QColor(r, g, b, min(255, a * 3)).name()
             return swatch(colour, text, "&#9632;")
 
-        parts = [swatch(LIGHT.series[v], VITAL_SPECS[v].abbreviation) for v in Vital]
-        parts += [
-            band(LIGHT.caution_band, "caution band"),
-            band(LIGHT.critical_band, "critical band"),
-            swatch(LIGHT.severity[Severity.CAUTION], "caution value", "&#9650;"),
-            swatch(LIGHT.severity[Severity.CRITICAL], "critical value", "&#10006;"),
-            swatch(LIGHT.severity[Severity.CRITICAL], "alert raised (*** high, ** medium)",
-                   "&#9873;"),
-            swatch("#37474f", "event / sedation score", "&#8942;"),
-            swatch(LIGHT.muted, "infusion start / end", "&#8942;"),
+        def tint(rgba: tuple[int, int, int, int], text: str) -> str:
+            # The shading is too faint to read as a small glyph: darker, as on white.
+            r, g, b, _ = rgba
+            paper = QColor(LIGHT.surface)
+            mix = QColor(*(round(paper_part + (part - paper_part) * 0.45) for part, paper_part
+                           in ((r, paper.red()), (g, paper.green()), (b, paper.blue()))))
+            return swatch(mix.name(), text, "&#9632;")
+
+        events = MARKER_COLOURS[ThemeName.LIGHT]
+        lines = [
+            [swatch(LIGHT.series[v], VITAL_SPECS[v].abbreviation) for v in Vital] + [
+                band(LIGHT.caution_band, "caution band"),
+                band(LIGHT.critical_band, "critical band")],
+            [swatch(LIGHT.severity[Severity.CAUTION], "caution value", "&#9650;"),
+             swatch(LIGHT.severity[Severity.CRITICAL], "critical value", "&#10006;"),
+             swatch(LIGHT.severity[Severity.CRITICAL], "alert raised (*** high, ** medium)",
+                    "&#9873;"),
+             swatch(LIGHT.muted, "infusion start / end", "&#8942;"),
+             swatch(LIGHT.text, "discharged", "&#9474;")],
+            [tint(PHASE_COLOURS[phase], label) for phase, label in PHASE_LABELS.items()] + [
+                swatch(DUE_STYLE[status][0], f"reading due: {status.value}", "&#9475;")
+                for status in (DueStatus.MET, DueStatus.MISSED, DueStatus.UPCOMING)] + [
+                swatch(events["sedation"], "sedation score", "&#8942;"),
+                swatch(events["event"], "clinical event", "&#8942;")],
         ]
-        first, second = "&nbsp;&nbsp; ".join(parts[:8]), "&nbsp;&nbsp; ".join(parts[8:])
-        return (f'<span style="font-size:9pt">{first}<br>{second}&nbsp;&nbsp; Thresholds: '
-                f"{html.escape(self.record.profile.profile.name)}</span>")
+        text = "<br>".join("&nbsp;&nbsp; ".join(parts) for parts in lines)
+        return (f'<span style="font-size:9pt">{text}<br>'
+                f'<span style="color:{LIGHT.text}">Thresholds: '
+                f"{html.escape(self.record.profile.profile.name)}&nbsp;&nbsp; Reading schedule: "
+                f"{html.escape(self.record.reading_schedule.text)}</span></span>")
 
 
-def _prepared(record: SessionRecord, size: QSize,
-              time_range: TimeRange | None) -> ExportChart:
+@contextmanager
+def laid_out_chart(record: SessionRecord, size: QSize,
+                   time_range: TimeRange | None = None) -> Iterator[ExportChart]:
+    """The export chart of ``record``, laid out for an output of ``size`` as the renderers
+    draw it (for them, and for tests that ask where something lands); closed afterwards.
+    Raises ValueError for a size that cannot be rendered."""
     check_size(size)
     if QApplication.instance() is None:
         raise RuntimeError("rendering a chart needs a QApplication")
     chart = ExportChart(record, time_range)
-    layout_height = round(LAYOUT_WIDTH * size.height() / size.width())
-    chart.resize(LAYOUT_WIDTH, layout_height)
-    chart.show()  # off screen (WA_DontShowOnScreen): lays the plots out
-    chart.ci.layout.activate()
-    QApplication.processEvents()
-    chart.fit_time_range()
-    return chart
+    try:
+        layout_height = round(LAYOUT_WIDTH * size.height() / size.width())
+        chart.resize(LAYOUT_WIDTH, layout_height)
+        chart.show()  # off screen (WA_DontShowOnScreen): lays the plots out
+        chart.ci.layout.activate()
+        QApplication.processEvents()
+        chart.fit_time_range()
+        yield chart
+    finally:
+        chart.close()
+        chart.deleteLater()
 
 
 def _draw(chart: ExportChart, device: QPaintDevice, size: QSize) -> None:
@@ -293,24 +385,20 @@ def _draw(chart: ExportChart, device: QPaintDevice, size: QSize) -> None:
 def render_image(record: SessionRecord, size: QSize = DEFAULT_SIZE,
                  time_range: TimeRange | None = None) -> QImage:
     """The chart as an image of exactly ``size`` pixels, tagged as 300 dpi."""
-    chart = _prepared(record, size, time_range)
-    try:
+    with laid_out_chart(record, size, time_range) as chart:
         image = QImage(size, QImage.Format.Format_ARGB32)
         _draw(chart, image, size)
-        # Tagged only after drawing: text sized in points would grow with the image's dpi.
-        dots_per_metre = round(PRINT_DPI / 0.0254)
-        image.setDotsPerMeterX(dots_per_metre)
-        image.setDotsPerMeterY(dots_per_metre)
-        return image
-    finally:
-        _dispose(chart)
+    # Tagged only after drawing: text sized in points would grow with the image's dpi.
+    dots_per_metre = round(PRINT_DPI / 0.0254)
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    return image
 
 
 def render_svg(record: SessionRecord, size: QSize = DEFAULT_SIZE,
                time_range: TimeRange | None = None) -> bytes:
     """The chart as an SVG document: vector lines and real text, ``size`` as its view box."""
-    chart = _prepared(record, size, time_range)
-    try:
+    with laid_out_chart(record, size, time_range) as chart:
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         generator = QSvgGenerator()
@@ -324,9 +412,7 @@ def render_svg(record: SessionRecord, size: QSize = DEFAULT_SIZE,
         generator.setDescription("Vital signs with alert thresholds (Infusion Recovery Monitor)")
         _draw(chart, generator, size)
         svg = bytes(buffer.data().data())
-        return _print_size(svg, size)
-    finally:
-        _dispose(chart)
+    return _print_size(svg, size)
 
 
 def _print_size(svg: bytes, size: QSize) -> bytes:
@@ -336,11 +422,6 @@ def _print_size(svg: bytes, size: QSize) -> bytes:
     return re.sub(rb'<svg width="[^"]*" height="[^"]*"',
                   f'<svg width="{mm(size.width())}" height="{mm(size.height())}"'.encode(),
                   svg, count=1)
-
-
-def _dispose(chart: ExportChart) -> None:
-    chart.close()
-    chart.deleteLater()
 
 
 def png_bytes(image: QImage) -> bytes:

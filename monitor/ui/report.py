@@ -34,6 +34,9 @@ from ..domain.readings import Reading, ReadingStatus
 from ..domain.thresholds import LIMIT_NAMES, classify
 from ..domain.vitals import VITAL_SPECS, Vital
 from ..io.export_data import SessionRecord, news2_for
+from .export_marks import chart_marks, due_label, due_summary
+from .schedule_overlay import STYLE as DUE_STYLE
+from .schedule_overlay import DueStatus
 
 CHART_URL = QUrl("report://chart.png")
 #: Layout units are screen pixels at 96 dpi (what QTextDocument sizes fonts in).
@@ -42,6 +45,8 @@ PDF_DPI = 300
 MARGIN_MM = 15.0
 FOOTER_MM = 8.0
 TABLE_VITALS = (Vital.SBP, Vital.DBP, Vital.MAP, Vital.HR, Vital.RR, Vital.SPO2)
+#: Due times listed one by one in the report; the rest are counted.
+MAX_DUE_LISTED = 60
 
 _STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 9pt; color: #111418; }
@@ -170,6 +175,35 @@ def _alert_rows(record: SessionRecord) -> list[list[str]]:
     return rows
 
 
+def _course_section(record: SessionRecord) -> str:
+    """Phases and the reading schedule's due times with their status: what the chart's
+    shading and ticks show, in words (the chart may show only part of the session)."""
+    marks = chart_marks(record, None)
+    phases = " · ".join(f"{_e(span.label.capitalize())} {_e(_time(span.start))}–"
+                        f"{_e(_time(span.end, span.end.date() != span.start.date()))}"
+                        for span in marks.phases)
+    if not phases:
+        phases = "not known: no infusion start was charted"
+    elif record.session.closed_at is None:
+        phases += " (session still open when exported)"
+    schedule = record.reading_schedule
+    grace = record.profile.settings.overdue_grace_minutes
+    missed = DUE_STYLE[DueStatus.MISSED][0]
+    listed, rest = marks.due[:MAX_DUE_LISTED], marks.due[MAX_DUE_LISTED:]
+    due = " · ".join(f'<b style="color:{missed}">{_e(due_label(m))}</b>'
+                     if m.status is DueStatus.MISSED else _e(due_label(m)) for m in listed)
+    if rest:
+        # A session left open for days would list thousands; the first ones and a count
+        # say what happened.
+        due += (f" · and {len(rest)} more up to {_e(_time(rest[-1].at, True))}, "
+                f"{sum(1 for m in rest if m.status is DueStatus.MISSED)} of them missed")
+    return ("<h2>Phases and reading schedule</h2>"
+            f"<p><b>Phases</b>: {phases}</p>"
+            f"<p><b>Reading schedule</b>: {_e(schedule.name)}, {_e(schedule.text)}; a due "
+            f"reading is missed {grace:g} min after its due time without one.</p>"
+            f"<p><b>{_e(due_summary(marks.due))}</b>" + (f": {due}" if due else "") + "</p>")
+
+
 def _score_section(record: SessionRecord) -> str:
     news = []
     for r in record.current_readings():
@@ -248,6 +282,7 @@ def report_html(record: SessionRecord, has_chart: bool = True) -> str:
                  "<td><b>Signature:</b> ____________________</td>"
                  "<td><b>Date/time:</b> ______________</td></tr></table>")
     return (f"<html><head><style>{_STYLE}</style></head><body>{_header(record)}{chart}"
+            f"{_course_section(record)}"
             "<h2>Readings</h2><p class='muted'>* caution, ** critical against the thresholds "
             "below; <sup>d</sup> MAP derived from SBP/DBP; corrected and entered-in-error "
             f"readings stay in the record as such.</p>{readings}"

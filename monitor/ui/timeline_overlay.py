@@ -6,8 +6,8 @@ and who charted it. Everything is redrawn when AlertController.timelineChanged f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyqtgraph as pg
@@ -68,11 +68,18 @@ def _translucent(colour: str) -> QColor:
 
 
 class TimelineOverlay(QObject):
-    """Draws timeline entries on a VitalsChart through its public plots."""
+    """Draws timeline entries on a VitalsChart through its public plots.
 
-    def __init__(self, chart: VitalsChart):
+    ``x`` places a moment on the chart's time axis (epoch seconds on the live chart; the
+    export counts from its own origin) and ``label`` words each marker (the export, which
+    has no tooltips, adds the note)."""
+
+    def __init__(self, chart: VitalsChart, x: Callable[[datetime], float] = datetime.timestamp,
+                 label: Callable[[TimelineEntry], str] = short_text):
         super().__init__(chart)
         self.chart = chart
+        self._x = x
+        self._label = label
         self._items: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._entries: list[TimelineEntry] = []
         self._markers: list[tuple[float, str, str]] = []
@@ -101,10 +108,10 @@ class TimelineOverlay(QObject):
             slot = slot + 1 if previous and entry.at - previous < CROWDED else 0
             previous = entry.at
             colour = colours["sedation" if isinstance(entry, SedationEntry) else "event"]
-            label, tip = short_text(entry), long_text(entry)
+            label, tip = self._label(entry), long_text(entry)
             for index, plot in enumerate(plots):
                 line = pg.InfiniteLine(
-                    pos=entry.at.timestamp(), angle=90, movable=False,
+                    pos=self._x(entry.at), angle=90, movable=False,
                     pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine),
                     label=label if index == 0 else None,
                     labelOpts={"position": LABEL_POSITIONS[slot % len(LABEL_POSITIONS)],
@@ -118,7 +125,7 @@ class TimelineOverlay(QObject):
                     label_item.setToolTip(tip)
                 plot.addItem(line)
                 self._items.append((plot, line))
-            self._markers.append((entry.at.timestamp(), label, tip))
+            self._markers.append((self._x(entry.at), label, tip))
 
 
 class TimelineList(QFrame):
