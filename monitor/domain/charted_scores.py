@@ -8,7 +8,7 @@ explains the result. Nothing missing is ever counted as 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import FieldError
 from .events import _common_errors  # the same initials rule as timeline entries
+from .ordered import replaced_in_order
 from .readings import Reading
 from .scores import (
     DISCHARGE_PASS_MARK,
@@ -81,6 +82,31 @@ def news2_trend(readings: Iterable[Reading]) -> list[News2Point]:
     """NEWS2 of every current reading (corrected and in-error ones left out), in time order."""
     current = sorted((r for r in readings if r.is_current), key=lambda r: r.taken_at)
     return [News2Point(r.taken_at, reading_news2(r), r.id) for r in current]
+
+
+def reading_order(reading: Reading) -> tuple[datetime, int]:
+    """The store's order of readings: time taken, then id."""
+    return (reading.taken_at, reading.id or 0)
+
+
+def point_order(point: News2Point) -> tuple[datetime, int]:
+    """A trend point's place: that of its reading (:func:`reading_order`)."""
+    return (point.at, point.reading_id or 0)
+
+
+def news2_trend_updated(trend: Sequence[News2Point], removed: Iterable[Reading],
+                        added: Iterable[Reading],
+                        score: Callable[[Reading], News2Result] = reading_news2
+                        ) -> list[News2Point]:
+    """``trend`` (news2_trend of readings in the store's order) once ``removed`` left
+    those readings and ``added`` came in (a reading whose status changed is in both: as
+    it was, as it is). Only the added current readings are scored, each put in its place,
+    so a new reading costs one score however long the session; the result is what
+    news2_trend gives for the readings as they now are."""
+    return replaced_in_order(
+        trend, [reading_order(r) for r in removed if r.is_current],
+        [News2Point(r.taken_at, score(r), r.id) for r in added if r.is_current],
+        key=point_order)
 
 
 def missing_text(result: News2Result) -> str:

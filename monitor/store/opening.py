@@ -6,6 +6,7 @@ and reads everything else in a worker thread (ui/session_loader.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -63,8 +64,6 @@ class OpeningRecords:
         newest current reading that has it, however old: in time order, each once. Enough
         for the first page of the readings table, the tiles and the alerts' latest values.
         Raises NotFound for an unknown session, ValueError for a negative count."""
-        from .database import _READINGS_ROWS_SQL, _readings_from_rows
-
         if newest < 0:
             raise ValueError("newest must not be negative")
         with translated(self.path):
@@ -81,13 +80,44 @@ class OpeningRecords:
                     "ORDER BY r.taken_ts DESC, r.id DESC LIMIT 1", [session_id]).fetchone()
                 if row is not None:
                     ids.append(row[0])
-            wanted = sorted(set(ids))
-            if not wanted:
-                return []
+        return self.readings_with_ids(ids)
+
+    def readings_with_ids(self: Store, ids: Iterable[int]) -> list[Reading]:
+        """The readings with these ids, as stored now (status included), in time order,
+        each once; ids that are not readings are left out. Cheap: by primary key."""
+        from .database import _READINGS_ROWS_SQL, _readings_from_rows
+
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        with translated(self.path):
             rows = self._db.execute(
                 _READINGS_ROWS_SQL + f" WHERE r.id IN ({', '.join('?' * len(wanted))})"
                 " ORDER BY r.taken_ts, r.id", wanted).fetchall()
         return _readings_from_rows(rows)
+
+    def readings_stored_after(self: Store, session_id: int, after_id: int) -> list[Reading]:
+        """Rows of a session stored after row ``after_id``, in the order they were stored.
+        Walks the primary key from ``after_id`` on (the ``+`` keeps SQLite off the
+        session's time index, which would visit every row of a long session), so a live
+        feed's poll costs the same on the first reading and on the 100,000th."""
+        from .database import _READINGS_ROWS_SQL, _readings_from_rows
+
+        with translated(self.path):
+            rows = self._db.execute(
+                _READINGS_ROWS_SQL + " WHERE r.id > ? AND +r.session_id = ? ORDER BY r.id",
+                [after_id, session_id]).fetchall()
+        return _readings_from_rows(rows)
+
+    def marked_reading_ids(self: Store, session_id: int) -> frozenset[int]:
+        """Ids of the session's rows marked entered in error. Walks the marks, not the
+        session's rows (CROSS JOIN fixes that order): marks are few, a device session has
+        100,000 rows. Raises nothing for an unknown session (no marks)."""
+        with translated(self.path):
+            rows = self._db.execute(
+                "SELECT m.reading_id FROM reading_marks m CROSS JOIN readings r "
+                "ON r.id = m.reading_id WHERE r.session_id = ?", [session_id]).fetchall()
+        return frozenset(int(row[0]) for row in rows)
 
     def current_columns(self: Store, session_id: int) -> ReadingColumns:
         """The session's current readings as columns straight from SQL (see

@@ -3,14 +3,18 @@
 Alerts of background sessions are replayed by the domain (``board.board_row``) from what
 is stored. The board re-reads when this window saves something, when another connection
 commits (``PRAGMA data_version`` changes: another window, an import, a device feed), and
-every half minute for the countdowns. The queries are small: the active sessions, then
-each one's readings and acknowledgements."""
+every half minute for the countdowns; what asks for it within one turn of the event loop
+(opening a session says so three or four times) gets one refresh. The queries are small:
+the active sessions with their summary columns, then each one's acknowledgements and
+marks. The session open in the window is shown from the window's own engine and
+readings, never read again."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QHideEvent, QShowEvent
@@ -19,7 +23,6 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 from ..domain.alerts import AlertPriority
 from ..domain.board import BoardRow, Replayed, board_row, latest_values, order_board, replay
 from ..domain.profiles import ProfileVersion
-from ..domain.readings import ReadingStatus
 from ..domain.sessions import SessionStatus
 from ..domain.vitals import Vital
 from ..store import Store, StoreError
@@ -104,8 +107,13 @@ class ActiveBoard(QWidget):
         self.list.itemClicked.connect(self._activated)
         self._seen_version: int | None = None
         self._replays: dict[int, tuple[tuple[object, ...], Replayed]] = {}
-        self._live_values: tuple[object, tuple[int, int], dict[Vital, float],
-                                 datetime | None] | None = None
+        #: How many refreshes ran (each rebuilds every line).
+        self.refresh_count = 0
+        # Everything that asks for a refresh within one turn of the event loop gets one.
+        self._coalesce = QTimer(self)
+        self._coalesce.setSingleShot(True)
+        self._coalesce.setInterval(0)
+        self._coalesce.timeout.connect(self.refresh)
         # The timers run only while the board is on screen: a hidden board costs nothing.
         self._poll = QTimer(self)
         self._poll.setInterval(poll_ms)
@@ -120,7 +128,7 @@ class ActiveBoard(QWidget):
         super().showEvent(event)
         self._poll.start()
         self._refresh_timer.start()
-        self.refresh()
+        self._coalesce.start()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
@@ -143,16 +151,31 @@ class ActiveBoard(QWidget):
         except (StoreError, sqlite3.ProgrammingError):
             return
         if version != self._seen_version:
-            self.refresh()
+            self.request_refresh()
 
     def set_open_session(self, session_id: int | None) -> None:
         self.open_session_id = session_id
-        self.refresh()
+        self.request_refresh()
+
+    def request_refresh(self) -> None:
+        """Refresh once the event loop comes round: every request until then is served by
+        that one refresh. A hidden board waits until it is shown."""
+        if self.isVisible():
+            self._coalesce.start()
 
     def refresh(self) -> None:
-        """Re-read the active sessions and replay their alerts."""
+        """Re-read the active sessions and replay their alerts (now; see
+        :meth:`request_refresh` for what should merely be brought up to date)."""
         if self._store_gone():
             return
+        sessions = self._window_sessions()
+        if sessions is not None:
+            # The open session is shown as the window has it: first let the window take
+            # in what other connections stored (cheap: only the rows after its newest),
+            # rather than replay 100,000 readings here.
+            sessions.refresh_from_store()
+        self._coalesce.stop()  # whatever that asked for is served now
+        self.refresh_count += 1
         now = self.clock()
         try:
             self._seen_version = self.store.data_version()
@@ -163,18 +186,19 @@ class ActiveBoard(QWidget):
                 session = self.store.get_session(summary.id)
                 acks = self.store.acknowledgements(summary.id)
                 versions = self.store.profile_versions(summary.id)
-                # Replaying a long session is the costly part; redo it only when something
-                # it depends on was stored since the last time.
-                signature = (summary.reading_count, summary.last_reading_at,
-                             self.store.last_reading_id(summary.id),
-                             self.store.mark_count(summary.id), len(acks), len(versions),
-                             session.baseline)
-                live = self._live_replay(summary.id, signature)
+                live = self._live_replay(summary.id)
                 kept = self._replays.get(summary.id)
-                if live is None and (kept is None or kept[0] != signature):
-                    kept = (signature, replay(session, self.store.readings(summary.id), acks,
-                                              versions, self.shipped))
-                    self._replays[summary.id] = kept
+                if live is None:
+                    # Replaying a long session is the costly part; redo it only when
+                    # something it depends on was stored since the last time. Rows are
+                    # only ever added (the count is kept by a trigger), marks likewise.
+                    signature = (summary.reading_count, summary.last_reading_at,
+                                 len(self.store.marked_reading_ids(summary.id)), len(acks),
+                                 len(versions), session.baseline)
+                    if kept is None or kept[0] != signature:
+                        kept = (signature, replay(session, self.store.readings(summary.id),
+                                                  acks, versions, self.shipped))
+                        self._replays[summary.id] = kept
                 rows.append(board_row(session, (), acks, versions, self.shipped,
                                       self.store.schedule(summary.id), now,
                                       replayed=live or kept[1]))
@@ -185,35 +209,26 @@ class ActiveBoard(QWidget):
         self._show(now)
         self.updated.emit()
 
-    def _live_replay(self, session_id: int, signature: tuple[object, ...]
-                     ) -> Replayed | None:
-        """The open session's alerts from the window's own engine, which has already seen
-        every stored reading of it: replaying a long session a second time would double
-        the cost of opening it. None when the board is not in a window with that session
-        open, or the window has not caught up with the store yet."""
-        alerts = getattr(self.window(), "alerts", None)
-        engine = getattr(alerts, "engine", None)
-        sessions = getattr(alerts, "sessions", None)
+    def _window_sessions(self) -> Any:
+        """The session controller of the window the board is in, if any."""
+        return getattr(getattr(self.window(), "alerts", None), "sessions", None)
+
+    def _live_replay(self, session_id: int) -> Replayed | None:
+        """The open session's alerts from the window's own engine and its latest values
+        from the window's readings (brought up to date by :meth:`refresh`): replaying or
+        re-reading a long session here would double the cost of opening or charting it.
+        None when the board is not in a window with that session open."""
+        engine = getattr(getattr(self.window(), "alerts", None), "engine", None)
+        sessions = self._window_sessions()
         if engine is None or sessions is None or sessions.session is None \
                 or sessions.session.id != session_id:
             return None
-        readings = sessions.readings
         if getattr(sessions, "loading", False):
             # A long session still loading: its engine carries on from the recorded alerts
             # and its newest readings are in hand; replaying it here would block the window.
-            values, newest = latest_values(readings)
+            values, newest = latest_values(sessions.readings)
             return engine, values, newest
-        kept = self._live_values
-        if kept is None or kept[0] is not readings:
-            # Summarised once per list: the controller replaces it whenever readings change.
-            last_id = max((r.id or 0 for r in readings), default=0)
-            marks = sum(1 for r in readings if r.status is ReadingStatus.ENTERED_IN_ERROR)
-            values, newest = latest_values(readings)
-            kept = (readings, (last_id, marks), values, newest)
-            self._live_values = kept
-        if kept[1] != (signature[2], signature[3]):
-            return None
-        return engine, kept[2], kept[3]
+        return engine, sessions.latest_values(), sessions.newest_taken_at()
 
     def _show(self, now: datetime) -> None:
         self.list.clear()

@@ -57,6 +57,9 @@ class AlertController(QObject):
     scheduleChanged = Signal()
     timelineChanged = Signal()
     ticked = Signal()  # once a second, for countdowns
+    #: A long session's alerts began or finished catching up in the background (see
+    #: :attr:`updating`).
+    updatingChanged = Signal()
 
     def __init__(self, sessions: SessionController, shipped: ThresholdProfile,
                  parent: QObject | None = None, *, tick_ms: int | None = TICK_MS):
@@ -70,10 +73,16 @@ class AlertController(QObject):
         self._schedule: ReadingSchedule = DEFAULT_SCHEDULE
         sessions.sessionChanged.connect(self._session_changed)
         sessions.readingSaved.connect(self._reading_saved)
-        sessions.readingsAmended.connect(self.rebuild)
+        sessions.readingsAmended.connect(self._amended)
         sessions.readingsLoaded.connect(self._loaded)
         sessions.loader.add_step("alerts", self._replay_step)
+        sessions.loader.rederived.connect(self._rederived)
         self._restored_acks = 0
+        self._updating = False
+        self._saved_meanwhile: list[Reading] = []
+        # The newest reading time the engine has seen: a reading older than that is late
+        # and needs a replay. Kept here so no save looks through every reading.
+        self._evaluated_until: datetime | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.tick)
         if tick_ms is not None:
@@ -98,10 +107,11 @@ class AlertController(QObject):
         self._versions = self.store.profile_versions(session_id)
         self._apply_profile()
         self._schedule = self.store.schedule(session_id) or DEFAULT_SCHEDULE
+        self._set_updating(self.sessions.loader.rederiving)  # opening cancels a replay
         if self.sessions.loading:
             self._restore(session_id)
         else:
-            self.rebuild()
+            self._replay()
         self.scheduleChanged.emit()
         self.timelineChanged.emit()
 
@@ -123,11 +133,57 @@ class AlertController(QObject):
         finally:
             if collecting:
                 gc.enable()
+        self._evaluated_until = self.sessions.newest_taken_at()
         self._carry_on_technical(session_id)
         if not self.passive():
             self.store.sync_alerts(session_id, self.engine.history())
         self.tick()
         self.alertsChanged.emit()
+
+    @property
+    def updating(self) -> bool:
+        """True while a long session's alerts are replayed in the background after a
+        correction, an in-error mark or a late reading: until the replay takes over, the
+        alerts are those from before it (new readings still raise theirs at once)."""
+        return self._updating
+
+    def _set_updating(self, updating: bool) -> None:
+        if updating != self._updating:
+            self._updating = updating
+            self.updatingChanged.emit()
+
+    def _amended(self) -> None:
+        """Readings changed other than by a new newest one: replay the session."""
+        if self.sessions.loading:
+            return  # the load under way replays it (it reads the session again)
+        self._replay()
+
+    def _replay(self) -> None:
+        """Replay the session: a short one at once (:meth:`rebuild`), a long one in the
+        loader's worker (seconds for 100,000 readings), carrying on meanwhile with the
+        engine in hand; :meth:`_rederived` takes the replay over when it is done."""
+        session_id = self._session_id()
+        step = self._replay_step()
+        if (self.engine is None or session_id is None or step is None
+                or len(self.sessions.readings) <= self.sessions.large_session):
+            self.rebuild()
+            return
+        self._restored_acks = len(self.engine.acknowledgements())
+        self._saved_meanwhile = []
+        self.sessions.loader.rederive(self.store, session_id, self.sessions.readings,
+                                      {"alerts": step})
+        self._set_updating(True)
+
+    def _rederived(self, result: LoadResult) -> None:
+        if not self._updating or result.session_id != self._session_id():
+            return
+        extra, self._saved_meanwhile = self._saved_meanwhile, []
+        replayed = result.readings.derived.get("alerts")
+        if replayed is None:  # the worker failed: replay here, as a short session would
+            self.rebuild()
+        else:
+            self._take_over(*replayed, extra)
+        self._set_updating(False)
 
     def _carry_on_technical(self, session_id: int, stored: list[Alert] | None = None) -> None:
         """The engine takes over the technical alerts recorded as still open (they are not
@@ -155,6 +211,7 @@ class AlertController(QObject):
                                           self.version().settings, stored,
                                           self.sessions.current_readings(), acknowledgements)
         self._restored_acks = len(acknowledgements)
+        self._evaluated_until = self.sessions.newest_taken_at()
         self._carry_on_technical(session_id, stored)
         self.tick()
         self.alertsChanged.emit()
@@ -186,7 +243,15 @@ class AlertController(QObject):
         if replayed is None or self.engine is None:
             self.rebuild()
             return
-        engine, replayed_acks = replayed
+        self._take_over(*replayed, extra)
+
+    def _take_over(self, engine: AlertEngine, replayed_acks: list[Acknowledgement],
+                   extra: list[Reading]) -> None:
+        """A replay from the worker becomes the engine, once it has seen what was charted
+        (``extra``) and acknowledged here meanwhile; the recorded alerts are made to match."""
+        if self.engine is None:
+            self.rebuild()
+            return
         given_here = self.engine.acknowledgements()[self._restored_acks:]
         steps: list[tuple[datetime, int, Reading | Acknowledgement]] = [
             (r.taken_at, 0, r) for r in extra]
@@ -197,6 +262,7 @@ class AlertController(QObject):
             else:
                 engine.on_reading(step)
         self.engine = engine
+        self._evaluated_until = self.sessions.newest_taken_at()
         session_id = self._session_id()
         if session_id is not None:
             self._carry_on_technical(session_id)
@@ -215,11 +281,13 @@ class AlertController(QObject):
     def _reading_saved(self, reading: Reading) -> None:
         if self.engine is None:
             return
-        newest = max((r.taken_at for r in self.sessions.current_readings()
-                      if r.id != reading.id), default=None)
+        if self._updating:
+            self._saved_meanwhile.append(reading)  # the replay under way has not seen it
+        newest = self._evaluated_until
         if newest is not None and reading.taken_at < newest:
-            self.rebuild()  # late charting: the replay puts it in its place
+            self._amended()  # late charting: the replay puts it in its place
             return
+        self._evaluated_until = reading.taken_at
         self._record(self.engine.on_reading(reading))
 
     def _record(self, events: list[AlertEvent]) -> None:

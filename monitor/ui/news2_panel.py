@@ -27,8 +27,11 @@ from PySide6.QtWidgets import (
 from ..domain.charted_scores import (
     News2Point,
     missing_text,
+    news2_trend_updated,
     parse_temperature,
+    point_order,
     reading_news2,
+    reading_order,
 )
 from ..domain.errors import FieldError
 from ..domain.readings import Reading
@@ -36,6 +39,7 @@ from ..domain.scores import Consciousness, News2Band, News2Result
 from ..domain.thresholds import Severity
 from .formatting import fmt_time
 from .scores_strip import scores_strip
+from .session_controller import ReadingsChange
 from .theme import LIGHT, Theme
 from .theme_watch import ThemeWatcher
 
@@ -169,8 +173,14 @@ class News2Trend(pg.PlotWidget):
         self._points.setZValue(10)
         plot.addItem(self._points)
         self._trend: list[News2Point] = []
+        self._times = self._totals = np.empty(0)
         self._theme = theme
         self.set_theme(theme)
+
+    @property
+    def trend(self) -> list[News2Point]:
+        """The points plotted now."""
+        return self._trend
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -181,14 +191,20 @@ class News2Trend(pg.PlotWidget):
             plot.getAxis(side).setTextPen(pg.mkPen(theme.text))
         self._bands[0].setBrush(pg.mkBrush(QColor(*theme.caution_band)))
         self._bands[1].setBrush(pg.mkBrush(QColor(*theme.critical_band)))
-        self.show_trend(self._trend)
+        self.show_trend(self._trend, len(self._trend))
 
-    def show_trend(self, trend: Sequence[News2Point]) -> None:
-        """Plot ``trend`` in place (the items are created once)."""
+    def show_trend(self, trend: Sequence[News2Point], kept: int = 0) -> None:
+        """Plot ``trend`` in place (the items are created once). ``kept``: how many of its
+        first points are those plotted now (a long trend's columns are then extended, not
+        rebuilt: a day of one-second readings is 86,400 points)."""
+        kept = min(kept, len(self._trend), len(trend))
         self._trend = list(trend)
         colour = self._theme.text
-        times = np.array([p.at.timestamp() for p in self._trend], dtype=np.float64)
-        totals = np.array([p.result.total for p in self._trend], dtype=np.float64)
+        fresh = self._trend[kept:]
+        times = self._times = np.concatenate((self._times[:kept], np.fromiter(
+            (p.at.timestamp() for p in fresh), dtype=np.float64, count=len(fresh))))
+        totals = self._totals = np.concatenate((self._totals[:kept], np.fromiter(
+            (p.result.total for p in fresh), dtype=np.float64, count=len(fresh))))
         self._line.setData(times, totals, pen=pg.mkPen(self._theme.muted, width=1))
         pen = pg.mkPen(colour, width=1.5)
         hollow, filled = pg.mkBrush(self._theme.surface), pg.mkBrush(colour)
@@ -233,20 +249,22 @@ class News2Memo:
     def __init__(self) -> None:
         self._scores: dict[tuple[object, ...], News2Result] = {}
 
+    def score(self, r: Reading) -> News2Result:
+        """NEWS2 of one observation set (as ``reading_news2``), scored once per set."""
+        key = (tuple(r.values.items()), r.on_oxygen, r.consciousness, r.temperature_c)
+        scores = self._scores
+        result = scores.get(key)
+        if result is None:
+            if len(scores) >= NEWS2_MEMO_SIZE:
+                scores.clear()
+            result = scores[key] = reading_news2(r)
+        return result
+
     def trend(self, readings: Sequence[Reading]) -> list[News2Point]:
         """The trend of ``readings``: corrected and in-error ones left out, in time order."""
         current = sorted((r for r in readings if r.is_current), key=by_taken_at)
-        points = []
-        scores = self._scores
-        for r in current:
-            key = (tuple(r.values.items()), r.on_oxygen, r.consciousness, r.temperature_c)
-            result = scores.get(key)
-            if result is None:
-                if len(scores) >= NEWS2_MEMO_SIZE:
-                    scores.clear()
-                result = scores[key] = reading_news2(r)
-            points.append(News2Point(r.taken_at, result, r.id))
-        return points
+        score = self.score
+        return [News2Point(r.taken_at, score(r), r.id) for r in current]
 
 
 class News2Panel(QFrame):
@@ -293,15 +311,31 @@ class News2Panel(QFrame):
         self._theme = theme
         self._latest: News2Point | None = None
         self._memo = News2Memo()
+        #: The readings list whose trend is shown (the controller replaces its list on
+        #: every change, so this says which change the next one follows).
+        self.shown: Sequence[Reading] | None = None
         self.restyle()
 
-    def show_readings(self, readings: Sequence[Reading]) -> None:
+    def show_readings(self, readings: Sequence[Reading],
+                      change: ReadingsChange | None = None) -> None:
         """Score every current observation set; show the newest and the trend. A long
-        session's readings loaded in the background come with their trend already scored."""
+        session's readings loaded in the background come with their trend already scored;
+        ``change``, when given, is how ``readings`` differ from the readings shown last,
+        and only its new rows are scored."""
         derived = getattr(readings, "derived", {})
-        trend = derived.get("news2") if "news2" in derived else self._memo.trend(readings)
+        kept = 0
+        if "news2" in derived:
+            trend = derived["news2"]
+        elif change is not None and change.before is self.shown:
+            shown = self.trend.trend
+            trend = news2_trend_updated(shown, change.removed, change.added,
+                                        self._memo.score)
+            kept = len(shown) if _appended_only(shown, change) else 0
+        else:
+            trend = self._memo.trend(readings)
+        self.shown = readings
         self._latest = trend[-1] if trend else None
-        self.trend.show_trend(trend)
+        self.trend.show_trend(trend, kept)
         latest = self._latest
         if latest is None:
             self.value.setText("—")
@@ -341,6 +375,16 @@ class News2Panel(QFrame):
         )
 
 
+def _appended_only(shown: Sequence[News2Point], change: ReadingsChange) -> bool:
+    """True when ``change`` only adds points after the last one shown (a new reading, the
+    usual case), so the points shown stay as they are."""
+    if any(r.is_current for r in change.removed):
+        return False
+    last = point_order(shown[-1]) if shown else None
+    return all(last is None or reading_order(r) >= last
+               for r in change.added if r.is_current)
+
+
 def scored_in_background(_store: Any, readings: Sequence[Reading], _cancelled: Any
                          ) -> list[News2Point]:
     """The NEWS2 trend of a long session, scored in the loader's worker thread."""
@@ -354,7 +398,8 @@ def install_news2(window: Any) -> News2Panel:
     panel = News2Panel(window.theme)
     scores_strip(window).addWidget(panel, 6)
     controller.loader.add_step("news2", lambda: scored_in_background)
-    controller.readingsChanged.connect(lambda: panel.show_readings(controller.readings))
+    controller.readingsChanged.connect(lambda: panel.show_readings(
+        controller.readings, controller.change_since(panel.shown)))
     ThemeWatcher(panel, lambda: window.theme, panel.set_theme)
     panel.show_readings(controller.readings)
     return panel

@@ -211,12 +211,12 @@ def install_review(window: MainWindow) -> Review:
 
     def readings_changed() -> None:
         phases.show_session(c.session, c.clock())  # recovery runs up to now
-        board.refresh()
+        board.request_refresh()
 
     c.sessionChanged.connect(session_changed)
     c.amendmentChanged.connect(review.refresh_locks)
     c.readingsChanged.connect(readings_changed)
-    window.alerts.alertsChanged.connect(board.refresh)
+    window.alerts.alertsChanged.connect(board.request_refresh)
     _label_read_only(window)
     review.refresh_locks()
     return review

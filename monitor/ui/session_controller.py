@@ -11,15 +11,18 @@ and ``readingsLoaded`` says when it ends."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..domain.charted_scores import reading_order
 from ..domain.closing import DischargeDetails, validate_amendment, validate_discharge
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.readings import Reading, corrected, validate_reading
+from ..domain.ordered import replaced_in_order
+from ..domain.readings import Reading, ReadingStatus, corrected, validate_reading
 from ..domain.sessions import Session, SessionStatus, validate_session
 from ..domain.thresholds import ThresholdProfile
 from ..domain.vitals import Vital
@@ -35,16 +38,46 @@ LARGE_SESSION = 5000
 OPENING_ROWS = 200
 
 
-def _order(reading: Reading) -> tuple[datetime, int]:
-    return (reading.taken_at, reading.id or 0)
-
-
 def with_reading(readings: list[Reading], new: Reading) -> list[Reading]:
     """A new list: ``readings`` (in the store's order, time then id) with ``new`` in place."""
-    if not readings or _order(readings[-1]) <= _order(new):
-        return [*readings, new]
-    index = bisect_right(readings, _order(new), key=_order)
-    return [*readings[:index], new, *readings[index:]]
+    return replaced_in_order(readings, (), (new,), key=reading_order)
+
+
+@dataclass(frozen=True)
+class ReadingsChange:
+    """How the controller's readings went from the list ``before`` to the list ``after``:
+    the rows that left it (as they were) and the rows that came in. A row whose status
+    changed (corrected, entered in error) is in both, as it was and as it is now. What is
+    derived from the readings of a long session is updated by this instead of redone."""
+
+    before: list[Reading]
+    after: list[Reading]
+    removed: tuple[Reading, ...]
+    added: tuple[Reading, ...]
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """What every tick asks of the readings, kept per readings list."""
+
+    readings: list[Reading]
+    current: list[Reading]
+    latest: dict[Vital, Reading]  # the newest current reading with each vital
+
+
+def _latest_by_vital(current: list[Reading], wanted: Iterable[Vital] = tuple(Vital)
+                     ) -> dict[Vital, Reading]:
+    """The newest of ``current`` (in the store's order) that has each vital, looking back
+    only until every ``wanted`` vital is found: at once for anything charted lately."""
+    latest: dict[Vital, Reading] = {}
+    missing = set(wanted)
+    for reading in reversed(current):
+        for vital in reading.values:
+            latest.setdefault(vital, reading)
+        missing.difference_update(reading.values)
+        if not missing:
+            break
+    return latest
 
 
 def utc_now() -> datetime:
@@ -74,14 +107,17 @@ class SessionController(QObject):
         self.profile = profile
         self.clock = clock
         self.session: Session | None = None
-        self.readings: list[Reading] = []
+        self._readings: list[Reading] = []
+        self._change: ReadingsChange | None = None
+        self._newest_id: int | None = None  # the largest reading id in hand, once asked
         #: (initials, reason) while a closed session is being amended.
         self.amendment: tuple[str, str] | None = None
-        self._marks = 0
-        # (readings list, its current readings, newest current taken_at): the controller
-        # replaces ``readings`` whenever they change, so the list itself says when the
-        # summary is stale. Every tick asks for it; a long session has 100,000 readings.
-        self._current: tuple[list[Reading], list[Reading], datetime | None] | None = None
+        #: Ids of the session's rows marked entered in error, as last seen in the store.
+        self._marked: frozenset[int] = frozenset()
+        # The controller replaces ``readings`` whenever they change, so the list itself
+        # says when the summary is stale. Every tick asks for it; a long session has
+        # 100,000 readings, so it is updated by the change where one is known.
+        self._summary_kept: _Summary | None = None
         # Another app instance, the live feed or an import worker commits through its own
         # connection; PRAGMA data_version tells us cheaply when that happened.
         self._data_version = store.data_version()
@@ -110,14 +146,15 @@ class SessionController(QObject):
         large = self.row_count > self.large_session
         if large:
             self.readings = self.store.opening_readings(session_id, OPENING_ROWS)
-            self._marks = -1  # unknown until loaded
+            self._marked = self.store.marked_reading_ids(session_id)
             # In time order, the newest OPENING_ROWS rows come last (every vital's latest
             # reading, if older, before them): from the oldest of them on, nothing is missing.
             newest = self.readings[-OPENING_ROWS:]
             self._complete_from = newest[0].taken_at if newest else None
         else:
             self.readings = self.store.readings(session_id)
-            self._marks = self.store.mark_count(session_id)
+            self._marked = frozenset(r.id or 0 for r in self.readings
+                                     if r.status is ReadingStatus.ENTERED_IN_ERROR)
         self._loading = large
         self.sessionChanged.emit()
         self.readingsChanged.emit()
@@ -155,7 +192,7 @@ class SessionController(QObject):
         for reading in extra:
             readings = with_reading(readings, reading)
         self.readings = readings
-        self._marks = result.marks
+        self._marked = result.marked
         self.readingsLoaded.emit(result, extra)
         self.readingsChanged.emit()
 
@@ -241,14 +278,13 @@ class SessionController(QObject):
             raise ValidationFailed(errors)
         if self.amendment is not None:
             saved = self.store.amend_add_reading(session.id or 0, reading, *self.amendment)
-            self.readings = self.store.readings(session.id or 0)
         else:
             saved = self.store.add_reading(session.id or 0, reading)
-            # Put the committed reading in its place rather than re-reading the session: a
-            # device session of 100,000 readings would otherwise take most of a second.
-            self.readings = with_reading(self.readings, saved)
-            if self.loading:
-                self._saved_while_loading.append(saved)
+        # Put the committed reading in its place rather than re-reading the session: a
+        # device session of 100,000 readings would otherwise take most of a second.
+        self._change_readings((), (saved,))
+        if self.loading:
+            self._saved_while_loading.append(saved)
         self.readingsChanged.emit()
         self.readingSaved.emit(saved)
         return saved
@@ -269,7 +305,7 @@ class SessionController(QObject):
                                                      f"{self.amendment[1]}: {reason}")
         else:
             saved = self.store.correct_reading(original.id or 0, replacement, by, reason)
-        self.reload()
+        self._restate(self.store.readings_with_ids([original.id or 0, saved.id or 0]))
         return saved
 
     def mark_in_error(self, original: Reading, by: str, reason: str) -> Reading:
@@ -288,8 +324,29 @@ class SessionController(QObject):
         else:
             marked = self.store.mark_entered_in_error(original.id or 0, by.strip().upper(),
                                                       reason)
-        self.reload()
+        self._marked |= {marked.id or 0}
+        self._restate([marked])
         return marked
+
+    def _restate(self, rows: Sequence[Reading]) -> None:
+        """Put ``rows`` (as now stored: corrected or marked ones, new ones) in place of
+        the versions in hand, without re-reading the session, and tell everything derived
+        from the readings. A long session still loading is read again in the background
+        (its older rows are not in hand yet)."""
+        removed = [old for row in rows if (old := self._in_hand(row)) is not None]
+        self._change_readings(removed, rows)
+        if self.loading and self.session is not None:
+            self.loader.start(self.store, self.session.id or 0)
+        self.readingsChanged.emit()
+        self.readingsAmended.emit()
+
+    def _in_hand(self, row: Reading) -> Reading | None:
+        """The version of ``row`` in ``readings`` (found by its time and id), or None."""
+        readings = self._readings
+        index = bisect_left(readings, reading_order(row), key=reading_order)
+        if index < len(readings) and readings[index].id == row.id:
+            return readings[index]
+        return None
 
     def reload(self) -> None:
         """Re-read the open session's readings (after an import, a correction, or a write
@@ -298,7 +355,7 @@ class SessionController(QObject):
         self.loader.cancel()
         self._loading = False
         self.readings = self.store.readings(session.id or 0)
-        self._marks = self.store.mark_count(session.id or 0)
+        self._marked = self.store.marked_reading_ids(session.id or 0)
         self.readingsChanged.emit()
         self.readingsAmended.emit()
 
@@ -316,20 +373,22 @@ class SessionController(QObject):
         self._data_version = version
         if self.session is None or self.session.id is None:
             return
-        last_id = max((r.id or 0 for r in self.readings), default=0)
-        new = self.store.readings_after(self.session.id, last_id)
-        newest = max((r.taken_at for r in self.readings if r.is_current), default=None)
-        appendable = all(r.supersedes is None and (newest is None or r.taken_at >= newest)
-                         for r in new)
-        if self.store.mark_count(self.session.id) != self._marks or not appendable:
-            self.reload()
-            return
-        if not new:
-            return
-        self.readings = sorted([*self.readings, *new], key=lambda r: (r.taken_at, r.id or 0))
-        self.readingsChanged.emit()
-        for reading in new:
-            self.readingSaved.emit(reading)
+        session_id = self.session.id
+        new = self.store.readings_stored_after(session_id, self.newest_id())
+        marked = self.store.marked_reading_ids(session_id)
+        # Rows in hand whose status changed there: corrected by a new row, or marked.
+        changed = (marked - self._marked) | {r.supersedes for r in new
+                                             if r.supersedes is not None}
+        self._marked = marked
+        if changed:
+            restated = self.store.readings_with_ids(changed)
+            known = {r.id for r in restated}
+            self._restate([*restated, *(r for r in new if r.id not in known)])
+        elif new:
+            self._change_readings((), new)
+            self.readingsChanged.emit()
+            for reading in new:
+                self.readingSaved.emit(reading)
 
     def shutdown(self) -> None:
         """Stop watching the store and any background load (the window is closing)."""
@@ -337,25 +396,92 @@ class SessionController(QObject):
         self.loader.cancel()
         self._loading = False
 
-    def _current_summary(self) -> tuple[list[Reading], list[Reading], datetime | None]:
-        kept = self._current
-        if kept is None or kept[0] is not self.readings:
-            current = [r for r in self.readings if r.is_current]
-            kept = (self.readings, current, max((r.taken_at for r in current), default=None))
-            self._current = kept
+    # -- the readings in hand ----------------------------------------------------------------
+
+    @property
+    def readings(self) -> list[Reading]:
+        """The open session's rows in the store's order (time, then id), every status;
+        a new list whenever they change (never changed in place)."""
+        return self._readings
+
+    @readings.setter
+    def readings(self, readings: list[Reading]) -> None:
+        self._readings = readings
+        self._change = None  # a new list from elsewhere: how it differs is unknown
+        self._newest_id = None
+
+    def _change_readings(self, removed: Sequence[Reading], added: Sequence[Reading]
+                         ) -> None:
+        """A new ``readings`` list without ``removed`` and with ``added``, each in place,
+        remembering the change for :meth:`change_since`."""
+        before = self._readings
+        after = replaced_in_order(before, [reading_order(r) for r in removed], added,
+                                  key=reading_order)
+        self._readings = after
+        self._change = ReadingsChange(before, after, tuple(removed), tuple(added))
+        if self._newest_id is not None:
+            self._newest_id = max([self._newest_id, *(r.id or 0 for r in added)])
+
+    def change_since(self, before: Sequence[Reading] | None) -> ReadingsChange | None:
+        """How ``readings`` differ from the list ``before`` when it is the list they
+        replaced last (a reading saved, corrected or marked here, or new ones from another
+        connection); None otherwise: whatever is derived from ``before`` must be redone."""
+        change = self._change
+        if change is None or change.before is not before or change.after is not self._readings:
+            return None
+        return change
+
+    def newest_id(self) -> int:
+        """The largest id of the rows in hand (0 before the first)."""
+        if self._newest_id is None:
+            self._newest_id = max((r.id or 0 for r in self._readings), default=0)
+        return self._newest_id
+
+    @property
+    def marked_count(self) -> int:
+        """How many of the session's rows are marked entered in error (as last seen)."""
+        return len(self._marked)
+
+    def _summary(self) -> _Summary:
+        kept = self._summary_kept
+        readings = self._readings
+        if kept is not None and kept.readings is readings:
+            return kept
+        change = self.change_since(kept.readings) if kept is not None else None
+        if kept is None or change is None:
+            current = [r for r in readings if r.is_current]
+            kept = _Summary(readings, current, _latest_by_vital(current))
+        else:
+            gone = [r for r in change.removed if r.is_current]
+            came = sorted((r for r in change.added if r.is_current), key=reading_order)
+            current = replaced_in_order(kept.current, [reading_order(r) for r in gone], came,
+                                        key=reading_order)
+            newest = reading_order(kept.current[-1]) if kept.current else None
+            if not gone and all(newest is None or reading_order(r) >= newest for r in came):
+                latest = dict(kept.latest)  # newer readings: they simply take over
+                for reading in came:
+                    latest.update(dict.fromkeys(reading.values, reading))
+            else:  # only vitals charted before or now can be there: look back for them
+                latest = _latest_by_vital(
+                    current, {*kept.latest, *(v for r in came for v in r.values)})
+            kept = _Summary(readings, current, latest)
+        self._summary_kept = kept
         return kept
 
     def current_readings(self) -> list[Reading]:
         """The readings that count (neither corrected nor entered in error), in time order."""
-        return list(self._current_summary()[1])
+        return list(self._summary().current)
 
     def newest_taken_at(self) -> datetime | None:
         """When the newest current reading was taken, None before the first."""
-        return self._current_summary()[2]
+        current = self._summary().current
+        return current[-1].taken_at if current else None
+
+    def latest_values(self) -> dict[Vital, float]:
+        """The newest current value of each vital charted."""
+        return {vital: reading.values[vital]
+                for vital, reading in self._summary().latest.items()}
 
     def latest(self, vital: Vital) -> Reading | None:
         """The newest current reading that has ``vital``."""
-        for reading in reversed(self.readings):
-            if reading.is_current and vital in reading.values:
-                return reading
-        return None
+        return self._summary().latest.get(vital)

@@ -49,6 +49,8 @@ class LoadResult:
     marks: int
     error: str = ""
     derived: dict[str, Any] = field(default_factory=dict)
+    #: Ids of the rows marked entered in error.
+    marked: frozenset[int] = frozenset()
 
 
 class _Cancelled(Exception):
@@ -59,10 +61,11 @@ class _Worker(QObject):
     done = Signal(object)  # LoadResult, or None when cancelled
 
     def __init__(self, path: str, read_only: bool, session_id: int,
-                 steps: dict[str, BackgroundStep]):
+                 steps: dict[str, BackgroundStep], given: list[Reading] | None = None):
         super().__init__()
         self.path, self.read_only, self.session_id, self.steps = (path, read_only,
                                                                   session_id, steps)
+        self.given = given
         self.cancel_event = threading.Event()
         self.store: Store | None = None
 
@@ -89,15 +92,19 @@ class _Worker(QObject):
         store = self.store = Store.open(self.path, read_only=self.read_only, check=False)
         try:
             self._check()
-            readings = LoadedReadings(store.readings(self.session_id))
-            self._check()
-            readings.columns = store.current_columns(self.session_id)
-            marks = store.mark_count(self.session_id)
+            marked: frozenset[int] = frozenset()
+            if self.given is not None:
+                readings = LoadedReadings(self.given)  # in hand already: steps only
+            else:
+                readings = LoadedReadings(store.readings(self.session_id))
+                self._check()
+                readings.columns = store.current_columns(self.session_id)
+                marked = store.marked_reading_ids(self.session_id)
             for name, step in self.steps.items():
                 self._check()
                 readings.derived[name] = step(store, readings, self.cancelled)
             self._check()
-            return LoadResult(self.session_id, readings, marks)
+            return LoadResult(self.session_id, readings, len(marked), marked=marked)
         finally:
             self.store = None
             store.close()
@@ -105,9 +112,11 @@ class _Worker(QObject):
 
 class SessionLoader(QObject):
     """Runs one load at a time in its own thread; ``loaded`` is emitted in the GUI thread
-    with the :class:`LoadResult` (never for a cancelled load)."""
+    with the :class:`LoadResult` (never for a cancelled load). It also runs steps alone
+    on readings already in hand (:meth:`rederive`), announced by ``rederived``."""
 
     loaded = Signal(object)
+    rederived = Signal(object)  # LoadResult of a rederive: its steps' results only
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -125,11 +134,26 @@ class SessionLoader(QObject):
 
     def start(self, store: Store, session_id: int) -> None:
         """Cancel any load under way and start reading ``session_id`` afresh."""
-        self.cancel()
         steps = {name: step for name, factory in self._factories.items()
                  if (step := factory()) is not None}
+        self._run(_Worker(store.path, store.read_only, session_id, steps))
+
+    def rederive(self, store: Store, session_id: int, readings: list[Reading],
+                 steps: dict[str, BackgroundStep]) -> None:
+        """Cancel any job under way and run ``steps`` in the worker on ``readings`` (the
+        session's rows in hand; nothing is read again). ``rederived`` brings the results
+        in ``LoadResult.readings.derived``. Readings are never changed in place, so the
+        worker may read the list while the GUI thread goes on."""
+        self._run(_Worker(store.path, store.read_only, session_id, steps, list(readings)))
+
+    @property
+    def rederiving(self) -> bool:
+        """True while a :meth:`rederive` job runs."""
+        return self._worker is not None and self._worker.given is not None
+
+    def _run(self, worker: _Worker) -> None:
+        self.cancel()
         thread = QThread()
-        worker = _Worker(store.path, store.read_only, session_id, steps)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.done.connect(self._done)  # queued: this object lives in the GUI thread
@@ -137,11 +161,13 @@ class SessionLoader(QObject):
         thread.start()
 
     def _done(self, result: LoadResult | None) -> None:
-        if self.sender() is not self._worker:
+        worker = self.sender()
+        if worker is not self._worker:
             return  # a cancelled load that finished anyway
         self._finish()
         if result is not None:
-            self.loaded.emit(result)
+            given = isinstance(worker, _Worker) and worker.given is not None
+            (self.rederived if given else self.loaded).emit(result)
 
     def cancel(self) -> None:
         """Stop the load under way, if any, and wait for its thread (promptly: the worker
