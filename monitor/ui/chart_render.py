@@ -283,11 +283,14 @@ class ExportChart(VitalsChart):
             last = at
             # Two short lines beside the tick: a whole-height rotated label would not fit
             # the bottom plot, and the fill keeps it readable over the curve and bands.
+            # Near the right edge the label goes left of its tick, so it is not cut off.
+            end = self.x(self.time_range.end) if self.time_range else at
+            side = (1, 1) if span and end - at < gap else (0, 1)
             line = pg.InfiniteLine(pos=at, angle=90, movable=False, pen=pg.mkPen(None),
                                    label=due_label(mark, "\n"),
                                    labelOpts={"position": DUE_LABEL_POSITION, "color": colour,
                                               "fill": _translucent_paper(),
-                                              "anchors": [(0, 1), (0, 1)]})
+                                              "anchors": [side, side]})
             line.setZValue(6)
             self.plots[-1].addItem(line, ignoreBounds=True)
         return items
