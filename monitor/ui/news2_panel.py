@@ -6,6 +6,7 @@ bound ("≥ 2", hollow point) and names what is missing, never as if the missing
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
@@ -225,6 +226,13 @@ class News2Trend(pg.PlotWidget):
         """How many points carry a marker (all of them up to :data:`MAX_MARKERS`)."""
         return len(self._points.data)
 
+    def plotted(self) -> list[tuple[float, int]]:
+        """(time, total) of each point of the line as drawn."""
+        times, totals = self._line.getData()
+        if times is None:
+            return []
+        return [(float(t), int(v)) for t, v in zip(times, totals, strict=True)]
+
     def points(self) -> list[tuple[float, int, bool]]:
         """(time, total, partial) of each plotted point."""
         return [(p.at.timestamp(), p.result.total, p.result.partial) for p in self._trend]
@@ -330,7 +338,7 @@ class News2Panel(QFrame):
             shown = self.trend.trend
             trend = news2_trend_updated(shown, change.removed, change.added,
                                         self._memo.score)
-            kept = len(shown) if _appended_only(shown, change) else 0
+            kept = _unchanged_points(shown, change)
         else:
             trend = self._memo.trend(readings)
         self.shown = readings
@@ -375,14 +383,13 @@ class News2Panel(QFrame):
         )
 
 
-def _appended_only(shown: Sequence[News2Point], change: ReadingsChange) -> bool:
-    """True when ``change`` only adds points after the last one shown (a new reading, the
-    usual case), so the points shown stay as they are."""
-    if any(r.is_current for r in change.removed):
-        return False
-    last = point_order(shown[-1]) if shown else None
-    return all(last is None or reading_order(r) >= last
-               for r in change.added if r.is_current)
+def _unchanged_points(shown: Sequence[News2Point], change: ReadingsChange) -> int:
+    """How many of the first ``shown`` points ``change`` leaves as they are: all of them
+    for a new reading (the usual case), those before the earliest changed one otherwise."""
+    changed = [reading_order(r) for r in (*change.removed, *change.added) if r.is_current]
+    if not changed:
+        return len(shown)
+    return bisect_left(shown, min(changed), key=point_order)
 
 
 def scored_in_background(_store: Any, readings: Sequence[Reading], _cancelled: Any

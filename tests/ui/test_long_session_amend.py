@@ -69,7 +69,10 @@ def reference(qtbot, path: Path, monkeypatch) -> dict[str, object]:
 
 
 def news2_points(window: MainWindow) -> list[tuple[float, int, bool]]:
-    return window.findChild(News2Panel).trend.points()
+    trend = window.findChild(News2Panel).trend
+    points = trend.points()
+    assert trend.plotted() == [(t, total) for t, total, _ in points]  # the line as well
+    return points
 
 
 def updating_states(window: MainWindow) -> list[tuple[bool, str]]:
