@@ -118,10 +118,28 @@ def _store_only(db: str, n: int) -> tuple[float, float]:
     return seconds, _max_rss_mb()
 
 
+def _run_and_send(pipe, function, args: tuple[object, ...]) -> None:  # noqa: ANN001
+    try:
+        pipe.send(function(*args))
+    except BaseException as error:  # noqa: BLE001 (raised again by the caller)
+        pipe.send(error)
+
+
 def _measure(function, *args: object) -> tuple[float, float]:
-    """Run ``function`` in a fresh process: (seconds, peak memory in MB)."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(function, args)
+    """Run ``function`` in a fresh process: (seconds, peak memory in MB). Not a Pool worker:
+    those are daemonic and may not start the importer's reading process."""
+    context = multiprocessing.get_context("spawn")
+    mine, theirs = context.Pipe(duplex=False)
+    worker = context.Process(target=_run_and_send, args=(theirs, function, args))
+    worker.start()
+    theirs.close()
+    try:
+        result = mine.recv()
+    finally:
+        worker.join()
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def run(quick: bool = False) -> list[Figure]:

@@ -24,6 +24,7 @@ queries, and the list of problems is capped by the parsers (``MAX_ERRORS``).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 from collections.abc import Callable, Generator, Iterator
@@ -382,6 +383,8 @@ def _cancelled(path: Path) -> ImportCancelled:
 
 
 def _reads_ahead(path: Path) -> bool:
+    if multiprocessing.current_process().daemon:
+        return False  # a daemonic process (a Pool worker) may not start another
     try:
         return path.stat().st_size >= AHEAD_BYTES
     except OSError:

@@ -155,3 +155,20 @@ def test_patients_named_in_a_file_read_ahead_get_their_sessions(store: Store, tm
     assert report.new == 2 and report.patient_ids == {"P-7", "P-8"}
     assert store.active_session_for_patient("P-8") is not None
     assert len(ahead_always) == 1
+
+
+def _import_in_a_pool_worker(db: str, csv: str) -> int:
+    importer.AHEAD_BYTES = 0  # every file would be read ahead, but a pool worker may not
+    with Store.open(db) as store:
+        sid = session_for(store, "P-POOL")
+        return import_file(store, Path(csv), into(sid)).new
+
+
+def test_a_daemonic_process_reads_the_file_itself(tmp_path: Path) -> None:
+    """Pool workers are daemonic and may not start a process: the import still works."""
+    import multiprocessing
+
+    path = write(tmp_path, "v.csv", csv_rows(300))
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        new = pool.apply(_import_in_a_pool_worker, (str(tmp_path / "p.sqlite"), str(path)))
+    assert new == 300
