@@ -385,6 +385,8 @@ def _cancelled(path: Path) -> ImportCancelled:
 def _reads_ahead(path: Path) -> bool:
     if multiprocessing.current_process().daemon:
         return False  # a daemonic process (a Pool worker) may not start another
+    if (os.cpu_count() or 1) < 2:
+        return False  # one core: the two processes would only take turns
     try:
         return path.stat().st_size >= AHEAD_BYTES
     except OSError:

@@ -172,3 +172,10 @@ def test_a_daemonic_process_reads_the_file_itself(tmp_path: Path) -> None:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         new = pool.apply(_import_in_a_pool_worker, (str(tmp_path / "p.sqlite"), str(path)))
     assert new == 300
+
+
+def test_on_one_core_the_file_is_read_here(store: Store, tmp_path: Path, monkeypatch,
+                                           ahead_always) -> None:
+    monkeypatch.setattr(importer.os, "cpu_count", lambda: 1)
+    report = import_file(store, write(tmp_path, "v.csv", csv_rows(100)), into(session_for(store)))
+    assert report.new == 100 and ahead_always == []
