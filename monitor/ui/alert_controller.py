@@ -155,7 +155,13 @@ class AlertController(QObject):
     def _amended(self) -> None:
         """Readings changed other than by a new newest one: replay the session."""
         if self.sessions.loading:
-            return  # the load under way replays it (it reads the session again)
+            # The load under way replays it (it reads the session again, acknowledgements
+            # given so far included) and has cancelled any replay of ours.
+            if self.engine is not None:
+                self._restored_acks = len(self.engine.acknowledgements())
+            self._saved_meanwhile = []
+            self._set_updating(False)
+            return
         self._replay()
 
     def _replay(self) -> None:

@@ -142,6 +142,17 @@ class SessionController(QObject):
         self.amendment = None
         self.session = self.store.get_session(session_id)
         self._saved_while_loading = []
+        large = self._read_first(session_id)
+        self.sessionChanged.emit()
+        self.readingsChanged.emit()
+        if large:
+            self.loader.start(self.store, session_id)
+        return self.session
+
+    def _read_first(self, session_id: int) -> bool:
+        """Put the session's readings in hand: a short session whole, a long one its newest
+        rows and each vital's latest reading (``loading`` then, the rest to be read in the
+        background). True for a long one."""
         self.row_count = self.store.reading_count(session_id)
         large = self.row_count > self.large_session
         if large:
@@ -156,11 +167,7 @@ class SessionController(QObject):
             self._marked = frozenset(r.id or 0 for r in self.readings
                                      if r.status is ReadingStatus.ENTERED_IN_ERROR)
         self._loading = large
-        self.sessionChanged.emit()
-        self.readingsChanged.emit()
-        if large:
-            self.loader.start(self.store, session_id)
-        return self.session
+        return large
 
     @property
     def loading(self) -> bool:
@@ -183,7 +190,7 @@ class SessionController(QObject):
         if result.error:
             # The worker could not read it: read it here, as a short session would be.
             self._saved_while_loading = []
-            self.reload()
+            self._read_whole(session.id or 0)
             return
         known = {r.id for r in result.readings}
         extra = [r for r in self._saved_while_loading if r.id not in known]
@@ -349,13 +356,27 @@ class SessionController(QObject):
         return None
 
     def reload(self) -> None:
-        """Re-read the open session's readings (after an import, a correction, or a write
-        by another connection) and tell everything derived from them."""
+        """Re-read the open session's readings (after an import or a live feed's rows
+        stored by another connection) and tell everything derived from them. A long
+        session is read as it opens: its newest rows now, the rest and the alert replay
+        in the loader's worker (``loading`` meanwhile, ``readingsLoaded`` at the end), so
+        an import of a million rows never freezes the window."""
         session = self._require_session()
         self.loader.cancel()
+        self._saved_while_loading = []
+        if self._read_first(session.id or 0):
+            self.readingsChanged.emit()
+            self.readingsAmended.emit()  # the alerts wait for the load (it replays)
+            self.loader.start(self.store, session.id or 0)
+            return
+        self.readingsChanged.emit()
+        self.readingsAmended.emit()
+
+    def _read_whole(self, session_id: int) -> None:
+        """Read every reading here, as for a short session (the worker failed)."""
         self._loading = False
-        self.readings = self.store.readings(session.id or 0)
-        self._marked = self.store.marked_reading_ids(session.id or 0)
+        self.readings = self.store.readings(session_id)
+        self._marked = self.store.marked_reading_ids(session_id)
         self.readingsChanged.emit()
         self.readingsAmended.emit()
 
