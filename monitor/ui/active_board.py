@@ -7,16 +7,19 @@ every half minute for the countdowns; what asks for it within one turn of the ev
 (opening a session says so three or four times) gets one refresh. The queries are small:
 the active sessions with their summary columns, then each one's acknowledgements and
 marks. The session open in the window is shown from the window's own engine and
-readings, never read again."""
+readings, never read again. A long background session (more than ``WORKER_REPLAY_ROWS``
+rows) is replayed in a worker thread (board_replay.py): meanwhile its line shows what was
+last known, and says its alerts are updating if that takes more than ``UPDATING_AFTER_MS``."""
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -27,11 +30,17 @@ from ..domain.sessions import SessionStatus
 from ..domain.vitals import Vital
 from ..store import Store, StoreError
 from ..store.browse import SessionQuery
+from .board_replay import BoardReplayer
 from .formatting import fmt_duration, fmt_time, fmt_value
 
 POLL_MS = 2000
 REFRESH_MS = 30_000
 MAX_SESSIONS = 40
+#: Background sessions with more rows than this are replayed in a worker thread.
+WORKER_REPLAY_ROWS = 5000
+#: A line whose replay is still under way after this long says its alerts are updating.
+UPDATING_AFTER_MS = 1000
+UPDATING_TEXT = "(alerts updating…)"
 
 PRIORITY_COLOURS = {AlertPriority.HIGH: ("#c62828", "#ffffff"),
                     AlertPriority.MEDIUM: ("#ffd54a", "#3a2a00"),
@@ -52,12 +61,15 @@ def values_text(row: BoardRow) -> str:
     return "  ".join(parts) + f"  at {fmt_time(row.last_reading_at)}"
 
 
-def row_text(row: BoardRow, now: datetime, open_id: int | None) -> str:
-    """Four short lines (the board is a narrow column): who; the worst alert; phase and
-    timing; latest values."""
+def row_text(row: BoardRow, now: datetime, open_id: int | None, updating: bool = False
+             ) -> str:
+    """Four short lines (the board is a narrow column): who; the worst alert (``updating``:
+    as last known, a replay is taking long); phase and timing; latest values."""
     alert = row.worst_alert.text if row.worst_alert else "✓ no active alert"
     if row.active_alert_count > 1:
         alert += f" (+{row.active_alert_count - 1} more)"
+    if updating:
+        alert += f" {UPDATING_TEXT}"
     marker = "▶ " if row.session_id == open_id else ""
     first = f"{marker}{row.patient_id}  {row.patient_name or '(no name)'}"
     timing = [row.phase.value]
@@ -107,6 +119,14 @@ class ActiveBoard(QWidget):
         self.list.itemClicked.connect(self._activated)
         self._seen_version: int | None = None
         self._replays: dict[int, tuple[tuple[object, ...], Replayed]] = {}
+        self._replayer = BoardReplayer(store.path, store.read_only, shipped, self)
+        self._replayer.replayed.connect(self._replayed)
+        #: Sessions whose line shows a replay that is out of date, since when (ms clock).
+        self._stale_since: dict[int, float] = {}
+        self._updating_timer = QTimer(self)
+        self._updating_timer.setSingleShot(True)
+        self._updating_timer.setInterval(UPDATING_AFTER_MS)
+        self._updating_timer.timeout.connect(self.request_refresh)
         #: How many refreshes ran (each rebuilds every line).
         self.refresh_count = 0
         # Everything that asks for a refresh within one turn of the event loop gets one.
@@ -137,9 +157,24 @@ class ActiveBoard(QWidget):
 
     def _store_gone(self) -> bool:
         if getattr(self.store, "closed", False):
-            self._poll.stop()
-            self._refresh_timer.stop()
+            self.shutdown()
             return True
+        return False
+
+    def shutdown(self) -> None:
+        """Stop the timers and any replay under way (the window is closing)."""
+        self._poll.stop()
+        self._refresh_timer.stop()
+        self._updating_timer.stop()
+        self._replayer.shutdown()
+
+    def watch_close(self, window: QObject) -> None:
+        """Shut down when ``window`` closes (the replay worker must not outlive it)."""
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Close:
+            self.shutdown()
         return False
 
     def poll(self) -> None:
@@ -181,7 +216,7 @@ class ActiveBoard(QWidget):
             self._seen_version = self.store.data_version()
             summaries = self.store.browse_sessions(
                 SessionQuery(status=SessionStatus.ACTIVE, sort="started"), limit=MAX_SESSIONS)
-            rows = []
+            rows, updating = [], set()
             for summary in summaries:
                 session = self.store.get_session(summary.id)
                 acks = self.store.acknowledgements(summary.id)
@@ -196,9 +231,10 @@ class ActiveBoard(QWidget):
                                  len(self.store.marked_reading_ids(summary.id)), len(acks),
                                  len(versions), session.baseline)
                     if kept is None or kept[0] != signature:
-                        kept = (signature, replay(session, self.store.readings(summary.id),
-                                                  acks, versions, self.shipped))
-                        self._replays[summary.id] = kept
+                        kept = self._replay_for(session, summary.reading_count, signature,
+                                                acks, versions, kept)
+                    if self._late(summary.id):
+                        updating.add(summary.id)
                 rows.append(board_row(session, (), acks, versions, self.shipped,
                                       self.store.schedule(summary.id), now,
                                       replayed=live or kept[1]))
@@ -206,8 +242,43 @@ class ActiveBoard(QWidget):
             self.status.setText(str(error))
             return
         self.rows = order_board(rows)
-        self._show(now)
+        self._show(now, updating)
         self.updated.emit()
+
+    def _replay_for(self, session: Any, count: int, signature: tuple[object, ...],
+                    acks: list[Any], versions: list[ProfileVersion],
+                    kept: tuple[tuple[object, ...], Replayed] | None
+                    ) -> tuple[tuple[object, ...], Replayed]:
+        """The replay to show for a background session whose stored state is
+        ``signature``: a short one replayed now; a long one asked of the worker, showing
+        meanwhile what was last known (at first its latest rows alone, read cheaply)."""
+        session_id = session.id or 0
+        if count <= WORKER_REPLAY_ROWS:
+            kept = (signature, replay(session, self.store.readings(session_id), acks,
+                                      versions, self.shipped))
+            self._replays[session_id] = kept
+            return kept
+        self._replayer.request(session_id, signature)
+        self._stale_since.setdefault(session_id, time.monotonic())
+        self._updating_timer.start()
+        if kept is None:
+            newest = self.store.opening_readings(session_id, 1)
+            kept = ((), replay(session, newest, acks, versions, self.shipped))
+        return kept
+
+    def _late(self, session_id: int) -> bool:
+        since = self._stale_since.get(session_id)
+        return since is not None and (time.monotonic() - since) * 1000 >= UPDATING_AFTER_MS
+
+    def _replayed(self, session_id: int, signature: tuple[object, ...],
+                  replayed: Replayed | None) -> None:
+        """A worker's replay is in: keep it and show it (a newer state is asked for by
+        the refresh, which compares signatures)."""
+        if replayed is not None:
+            self._replays[session_id] = (signature, replayed)
+        if not self._replayer.pending(session_id):
+            self._stale_since.pop(session_id, None)
+        self.request_refresh()
 
     def _window_sessions(self) -> Any:
         """The session controller of the window the board is in, if any."""
@@ -230,10 +301,11 @@ class ActiveBoard(QWidget):
             return engine, values, newest
         return engine, sessions.latest_values(), sessions.newest_taken_at()
 
-    def _show(self, now: datetime) -> None:
+    def _show(self, now: datetime, updating: set[int] | frozenset[int] = frozenset()) -> None:
         self.list.clear()
         for row in self.rows:
-            item = QListWidgetItem(row_text(row, now, self.open_session_id))
+            item = QListWidgetItem(row_text(row, now, self.open_session_id,
+                                            row.session_id in updating))
             item.setData(Qt.ItemDataRole.UserRole, row.session_id)
             item.setToolTip("Click to open this session")
             priority = row.worst_alert.priority if row.worst_alert else (

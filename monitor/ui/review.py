@@ -174,6 +174,7 @@ def install_review(window: MainWindow) -> Review:
     window.add_strip(strip)
     browser = SessionBrowser(c.store, window)
     board = ActiveBoard(c.store, window.alerts.shipped, clock=c.clock)
+    board.watch_close(window)
     dock = QDockWidget("Active sessions", window)
     dock.setObjectName("activeBoardDock")
     dock.setWidget(board)
