@@ -155,7 +155,9 @@ class LiveFeed(QObject):
         sessions, self._reload_pending = self._reload_pending, set()
         session = self.controller.session
         if session is not None and session.id in sessions:
-            self.controller.reload()
+            # New rows are appended in place and evaluated one by one (alerts raise and
+            # sound as at the bedside); a long session is never re-read for a message.
+            self.controller.refresh_from_store()
             self.readingsArrived.emit(session.id)
 
 

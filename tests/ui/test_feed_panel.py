@@ -116,3 +116,20 @@ def test_bad_address_and_busy_port_are_explained(panel: FeedPanel, qtbot) -> Non
     panel.host.setText("not-an-address.invalid")
     panel.start_button.click()
     assert "Cannot listen on not-an-address.invalid" in panel.problem.text()
+
+
+def test_a_critical_value_from_the_feed_sounds_without_rereading_the_session(
+        window: MainWindow, panel: FeedPanel, qtbot, monkeypatch) -> None:
+    """Feed readings are appended and evaluated one by one, as at the bedside: the alert is
+    raised and sounded, and the open session is not read again for a message."""
+    rereads: list[int] = []
+    monkeypatch.setattr(window.controller, "reload", lambda: rereads.append(1))
+    port = start(panel, qtbot)
+    with qtbot.waitSignal(window.alerts.alertSounded, timeout=30_000) as sounded, \
+            MllpClient("127.0.0.1", port) as client:
+        client.send(oru("M1", 72, 0))
+        client.send(oru("M2", 190, 60))
+    assert sounded.args[0].vital is Vital.HR
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 2, timeout=30_000)
+    assert [a.vital for a in window.alerts.active_alerts()] == [Vital.HR]
+    assert rereads == []
