@@ -189,7 +189,13 @@ class ActiveBoard(QWidget):
             self.request_refresh()
 
     def set_open_session(self, session_id: int | None) -> None:
+        """The window opened ``session_id`` (None: none): from now on its line comes from
+        the window's own engine, so a background replay of it asked before is stopped
+        rather than left to slow the window's own load."""
         self.open_session_id = session_id
+        if session_id is not None:
+            self._replayer.forget(session_id)
+            self._stale_since.pop(session_id, None)
         self.request_refresh()
 
     def request_refresh(self) -> None:
@@ -223,6 +229,11 @@ class ActiveBoard(QWidget):
                 versions = self.store.profile_versions(summary.id)
                 live = self._live_replay(summary.id)
                 kept = self._replays.get(summary.id)
+                if live is not None and self._replayer.pending(summary.id):
+                    # Asked for before the window opened it; the window's engine shows
+                    # it now, and a second replay would only slow the window's own load.
+                    self._replayer.forget(summary.id)
+                    self._stale_since.pop(summary.id, None)
                 if live is None:
                     # Replaying a long session is the costly part; redo it only when
                     # something it depends on was stored since the last time. Rows are

@@ -107,6 +107,15 @@ class BoardReplayer(QObject):
         self.replayed.emit(*result)
         self._next()
 
+    def forget(self, session_id: int) -> None:
+        """No replay of ``session_id`` is wanted any more (the window has opened it and
+        shows it from its own engine): drop it, and stop it if it is under way."""
+        self._waiting.pop(session_id, None)
+        job = self._job
+        if job is not None and job.session_id == session_id:
+            self._cancel(job)
+            self._next()
+
     def shutdown(self) -> None:
         """Stop the replay under way (promptly: the replay checks as it goes, a running
         query is interrupted) and forget the waiting ones."""
@@ -114,6 +123,9 @@ class BoardReplayer(QObject):
         job = self._job
         if job is None:
             return
+        self._cancel(job)
+
+    def _cancel(self, job: _Job) -> None:
         job.cancel_event.set()
         store = job.store
         if store is not None:

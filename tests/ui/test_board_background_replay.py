@@ -99,3 +99,32 @@ def test_closing_the_window_stops_a_replay_under_way(qtbot, window, other_connec
         assert not board._replayer.pending(long_background)
     finally:
         gate.set()
+
+
+def test_opening_the_session_stops_its_background_replay(qtbot, window, other_connection,
+                                                        long_background, monkeypatch):
+    """The window shows the session it opens from its own engine: a board replay of it
+    still under way is stopped, not left to compete with the window's own load."""
+    import time
+
+    board = window.review.board
+    started, gate = threading.Event(), threading.Event()
+    real = board_replay.rebuild
+
+    def held(*args, **kwargs):
+        started.set()
+        cancelled = args[-1]
+        while not gate.is_set() and not cancelled():
+            time.sleep(0.01)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(board_replay, "rebuild", held)
+    try:
+        other_connection.add_reading(long_background, reading(1, 190))
+        qtbot.waitUntil(started.is_set, timeout=8000)
+        window.open_session(long_background)
+        assert not board._replayer.pending(long_background)
+        qtbot.waitUntil(lambda: "SBP 190" in board_line(board, "P-200"), timeout=8000)
+        assert active_board.UPDATING_TEXT not in board_line(board, "P-200")
+    finally:
+        gate.set()
