@@ -137,6 +137,9 @@ class AlertController(QObject):
         self._carry_on_technical(session_id)
         if not self.passive():
             self.store.sync_alerts(session_id, self.engine.history())
+        # This replay used every reading in hand: one still running in the background is
+        # out of date, and its result is ignored when it comes (see _rederived).
+        self._set_updating(False)
         self.tick()
         self.alertsChanged.emit()
 

@@ -216,3 +216,23 @@ def test_saving_scores_only_the_new_reading_and_the_trend_equals_a_full_rescore(
     assert news2_points(window) == full()
     assert window.findChild(News2Panel).value.text().startswith("≥")
     window.close()
+
+
+def test_a_replay_here_supersedes_one_still_running_in_the_background(
+        qtbot, long_db, monkeypatch, replays):
+    """Whatever replays the session at once (it uses every reading in hand) ends the
+    catching-up state; the background result that comes later is not taken over."""
+    window = loaded_long_window(qtbot, long_db, monkeypatch)
+    reading = window.controller.readings[-1]
+    window.controller.mark_in_error(reading, "KL", "Artefact")
+    assert window.alerts.updating and window.chart.note() == REPLAY_TEXT
+    window.alerts.rebuild()
+    assert not window.alerts.updating and window.chart.note() == ""
+    engine = window.alerts.engine
+    # The background replay finishes meanwhile, and is not taken over.
+    qtbot.waitUntil(lambda: not window.controller.loader.rederiving, timeout=30_000)
+    assert window.alerts.engine is engine and not window.alerts.updating
+    seen = what_the_nurse_sees(window)
+    seen["news2"] = news2_points(window)
+    window.close()
+    assert seen == reference(qtbot, long_db, monkeypatch)
