@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -33,7 +33,7 @@ from ..domain.events import (
 )
 from ..domain.profiles import ProfileScope, ProfileVersion
 from ..domain.readings import Reading
-from ..domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule
+from ..domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule, session_due_times
 from ..domain.sessions import SessionStatus
 from ..domain.thresholds import ThresholdProfile, validate_profile
 from ..store import Store
@@ -439,12 +439,7 @@ class AlertController(QObject):
         session = self.sessions.session
         if session is None:
             return []
-        start = session.infusion.started_at or session.started_at or self.clock()
-        end = session.infusion.ended_at
-        if end is not None and end > self.clock():
-            end = None
-        return self._schedule.due_times(end, start - timedelta(seconds=1), until,
-                                        infusion_start=session.infusion.started_at)
+        return session_due_times(self._schedule, session, until, self.clock())
 
     # -- timeline -------------------------------------------------------------------------
 
