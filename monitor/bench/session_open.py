@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,17 +46,22 @@ def build(path: Path, n: int) -> int:
         session = store.create_session(Session(
             Patient("BENCH-1", "Bench Patient"),
             Infusion(started_at=T0, ended_at=T0 + timedelta(hours=2)), started_at=T0), "JM")
+    insert_device_rows(path, ((
+        session.id, (T0 + timedelta(seconds=i)).isoformat(),
+        (T0 + timedelta(seconds=i)).timestamp(), 120 + i % 30, 75 + i % 10, 90 + i % 15,
+        70 + i % 25, 14 + i % 4, 95 + i % 5, "device", T0.isoformat()) for i in range(n)))
+    return session.id or 0
+
+
+def insert_device_rows(path: Path, rows: Iterable[tuple[object, ...]]) -> None:
+    """Write generated readings straight with sqlite3 (a big session in seconds): each row
+    is (session_id, taken_at, taken_ts, sbp, dbp, map, hr, rr, spo2, source, recorded_at)."""
     conn = sqlite3.connect(path)
-    rows = ((session.id, (T0 + timedelta(seconds=i)).isoformat(),
-             (T0 + timedelta(seconds=i)).timestamp(), 120 + i % 30, 75 + i % 10,
-             90 + i % 15, 70 + i % 25, 14 + i % 4, 95 + i % 5, "device", T0.isoformat())
-            for i in range(n))
     with conn:
         conn.executemany(
             "INSERT INTO readings (session_id, taken_at, taken_ts, sbp, dbp, map, hr, rr, "
             "spo2, source, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
     conn.close()
-    return session.id or 0
 
 
 def _median_ms(action, repeat: int) -> float:

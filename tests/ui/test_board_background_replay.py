@@ -6,6 +6,7 @@ shows what was last known, and says the alerts are updating when that takes long
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,6 +23,25 @@ def long_background(monkeypatch, other_connection, background) -> int:
     for minutes in (14, 13, 12, 11):
         other_connection.add_reading(background, reading(minutes, 130))
     return background
+
+
+@pytest.fixture
+def held_replay(monkeypatch) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """The board's replays wait until the gate opens or they are cancelled:
+    (started, gate)."""
+    started, gate = threading.Event(), threading.Event()
+    real = board_replay.rebuild
+
+    def held(*args, **kwargs):
+        started.set()
+        cancelled = args[-1]
+        while not gate.wait(0.01) and not cancelled():
+            pass
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(board_replay, "rebuild", held)
+    yield started, gate
+    gate.set()
 
 
 @pytest.fixture
@@ -80,51 +100,24 @@ def test_a_slow_replay_shows_the_last_known_state_marked_updating(
 
 
 def test_closing_the_window_stops_a_replay_under_way(qtbot, window, other_connection,
-                                                    long_background, monkeypatch):
+                                                    long_background, held_replay):
     board = window.review.board
-    started, gate = threading.Event(), threading.Event()
-    real = board_replay.rebuild
-
-    def held(*args, **kwargs):
-        started.set()
-        gate.wait(10)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(board_replay, "rebuild", held)
-    try:
-        other_connection.add_reading(long_background, reading(1, 190))
-        qtbot.waitUntil(started.is_set, timeout=8000)
-        gate.set()
-        window.close()
-        assert not board._replayer.pending(long_background)
-    finally:
-        gate.set()
+    started, _ = held_replay
+    other_connection.add_reading(long_background, reading(1, 190))
+    qtbot.waitUntil(started.is_set, timeout=8000)
+    window.close()
+    assert not board._replayer.pending(long_background)
 
 
 def test_opening_the_session_stops_its_background_replay(qtbot, window, other_connection,
-                                                        long_background, monkeypatch):
+                                                        long_background, held_replay):
     """The window shows the session it opens from its own engine: a board replay of it
     still under way is stopped, not left to compete with the window's own load."""
-    import time
-
     board = window.review.board
-    started, gate = threading.Event(), threading.Event()
-    real = board_replay.rebuild
-
-    def held(*args, **kwargs):
-        started.set()
-        cancelled = args[-1]
-        while not gate.is_set() and not cancelled():
-            time.sleep(0.01)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(board_replay, "rebuild", held)
-    try:
-        other_connection.add_reading(long_background, reading(1, 190))
-        qtbot.waitUntil(started.is_set, timeout=8000)
-        window.open_session(long_background)
-        assert not board._replayer.pending(long_background)
-        qtbot.waitUntil(lambda: "SBP 190" in board_line(board, "P-200"), timeout=8000)
-        assert active_board.UPDATING_TEXT not in board_line(board, "P-200")
-    finally:
-        gate.set()
+    started, _ = held_replay
+    other_connection.add_reading(long_background, reading(1, 190))
+    qtbot.waitUntil(started.is_set, timeout=8000)
+    window.open_session(long_background)
+    assert not board._replayer.pending(long_background)
+    qtbot.waitUntil(lambda: "SBP 190" in board_line(board, "P-200"), timeout=8000)
+    assert active_board.UPDATING_TEXT not in board_line(board, "P-200")

@@ -4,7 +4,6 @@ same as a session read whole; while loading, the chart says so."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from monitor.bench.session_open import insert_device_rows
 from monitor.domain.readings import new_reading
 from monitor.domain.sessions import Infusion, Patient, Session
 from monitor.domain.vitals import Vital
@@ -41,12 +41,7 @@ def build_long_session(path: Path) -> int:
         rows.append((session.id, at.isoformat(), at.timestamp(), sbp, 75 + i % 10,
                      95 + i % 5, 70 + i % 20, 14 + i % 4, 95 + i % 4, "device",
                      at.isoformat()))
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.executemany(
-            "INSERT INTO readings (session_id, taken_at, taken_ts, sbp, dbp, map, hr, rr, "
-            "spo2, source, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-    conn.close()
+    insert_device_rows(path, rows)
     return session.id or 0
 
 
