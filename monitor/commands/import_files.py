@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..io.csv_format import parse_timestamp
 from ..io.importer import ImportOptions, ImportRejected, ImportReport, import_file
+from ..io.read_ahead import ReaderFailed
 from ..paths import default_db_path
 from ..store import Store, StoreError
 from ..store.imports import ImportTarget
@@ -111,7 +112,7 @@ def run(argv: Sequence[str]) -> int:
                       f"{report.rejected} rejected{unsaved}")
                 status = max(status, REJECTED)
                 continue
-            except StoreError as error:
+            except (StoreError, ReaderFailed) as error:
                 print(f"error: {path.name}: nothing imported: {error}", file=sys.stderr)
                 status = FAILED
                 continue

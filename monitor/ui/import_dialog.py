@@ -41,6 +41,7 @@ from ..io.importer import (
     import_file,
     preview_file,
 )
+from ..io.read_ahead import ReaderFailed
 from ..store import Store, StoreError
 from ..store.imports import ImportTarget
 from .session_controller import SessionController
@@ -76,7 +77,7 @@ class _Worker(QObject):
         except ImportRejected as rejected:
             self.failed.emit(f"{rejected}. Tick 'Import the valid rows' to leave the invalid "
                              "ones out.")
-        except (StoreError, OSError) as error:
+        except (StoreError, OSError, ReaderFailed) as error:
             self.failed.emit(f"Nothing was imported: {error}")
         else:
             self.done.emit(report)

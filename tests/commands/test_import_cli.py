@@ -133,3 +133,23 @@ def test_main_py_import_runs_as_a_program(tmp_path: Path, db_path: Path) -> None
     assert done.returncode == 1
     assert "'abc' is not a number" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_reader_process_that_dies_is_an_error_not_a_traceback(
+        tmp_path: Path, db_path: Path, capsys, monkeypatch) -> None:
+    """A big file is read in a second process; if that process is killed (out of memory,
+    say) the command says so, saves nothing and exits 2."""
+    from monitor.commands import import_files
+    from monitor.io.read_ahead import ReaderFailed
+
+    def dies(*args, **kwargs):
+        raise ReaderFailed("the process reading the file ended unexpectedly; "
+                           "nothing was saved")
+
+    monkeypatch.setattr(import_files, "import_file", dies)
+    path = write(tmp_path, "big.csv", "time,HR\n2024-05-01T10:00:00Z,70\n")
+    assert main(["import", str(path), "--db", str(db_path), "--patient", "P-100"]) == 2
+    err = capsys.readouterr().err
+    assert "error: big.csv: nothing imported: the process reading the file ended" in err
+    assert "Traceback" not in err
+    assert readings(db_path, "P-100") == []

@@ -221,3 +221,22 @@ def test_a_big_file_is_read_in_a_second_process_from_the_dialog(
     assert session is not None
     assert [r.values[Vital.HR] for r in other_connection.readings(session.id or 0)] == [70, 72]
     assert window.table_model.rowCount() == 2
+
+
+def test_a_reader_process_that_dies_is_reported_in_the_dialog(
+        window: MainWindow, qtbot, monkeypatch, tmp_path: Path, db_path: Path) -> None:
+    from monitor.io.read_ahead import ReaderFailed
+
+    dialog = open_from_menu(window, qtbot, monkeypatch, write(tmp_path, "big.csv", GOOD))
+    before = rows_in_db(db_path)
+
+    def dies(*args, **kwargs):
+        raise ReaderFailed("the process reading the file ended unexpectedly; "
+                           "nothing was saved")
+
+    monkeypatch.setattr(import_dialog, "import_file", dies)
+    qtbot.keyClicks(dialog.initials, "AB")
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "ended unexpectedly" in dialog.message.text(), timeout=30_000)
+    assert dialog.message.text().startswith("Nothing was imported:")
+    assert rows_in_db(db_path) == before
