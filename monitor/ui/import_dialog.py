@@ -8,6 +8,7 @@ cancel or a failure leaves the database as it was. The rules live in monitor.io.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -46,6 +47,8 @@ from ..store import Store, StoreError
 from ..store.imports import ImportTarget
 from .session_controller import SessionController
 
+log = logging.getLogger(__name__)
+
 FILE_FILTER = ("Readings (*.csv *.tsv *.txt *.hl7 *.hl7v2 *.oru *.json *.ndjson);;"
                "All files (*)")
 
@@ -79,6 +82,13 @@ class _Worker(QObject):
                              "ones out.")
         except (StoreError, OSError, ReaderFailed) as error:
             self.failed.emit(f"Nothing was imported: {error}")
+        except Exception as error:  # noqa: BLE001 (a bug must not leave the dialog waiting)
+            # The transaction rolled back. The log names the error's kind only: its text may
+            # quote the file's contents.
+            log.error("import of a file failed unexpectedly: %s", type(error).__name__)
+            self.failed.emit("Nothing was imported: an unexpected error "
+                             f"({type(error).__name__}) stopped the import. The database is "
+                             "unchanged; please report this.")
         else:
             self.done.emit(report)
 

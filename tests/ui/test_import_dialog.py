@@ -240,3 +240,20 @@ def test_a_reader_process_that_dies_is_reported_in_the_dialog(
     qtbot.waitUntil(lambda: "ended unexpectedly" in dialog.message.text(), timeout=30_000)
     assert dialog.message.text().startswith("Nothing was imported:")
     assert rows_in_db(db_path) == before
+
+
+def test_an_unexpected_failure_is_reported_and_saves_nothing(
+        window: MainWindow, qtbot, monkeypatch, tmp_path: Path, db_path: Path) -> None:
+    dialog = open_from_menu(window, qtbot, monkeypatch, write(tmp_path, "v.csv", GOOD))
+    before = rows_in_db(db_path)
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("P-100 row 3")
+
+    monkeypatch.setattr(import_dialog, "import_file", broken)
+    qtbot.keyClicks(dialog.initials, "AB")
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "unexpected error" in dialog.message.text(), timeout=30_000)
+    assert "ZeroDivisionError" in dialog.message.text() and "unchanged" in dialog.message.text()
+    assert "P-100" not in dialog.message.text()
+    assert rows_in_db(db_path) == before
