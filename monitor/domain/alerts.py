@@ -390,6 +390,47 @@ class AlertEngine:
         engine._acks = list(acknowledgements)
         return engine
 
+    def state(self) -> dict[str, Any]:
+        """What :meth:`from_state` needs to carry on exactly as this engine would, as
+        JSON-safe data: the unresolved alerts, the newest value evaluated per vital, the
+        device conditions waiting to persist and the next alert number.
+
+        Resolved alerts are not in it (the store holds the history): an engine carried on
+        from a state evaluates readings newer than those it has seen; a reading older than
+        that needs a replay of the session (see ``monitor.app.alerting``)."""
+        return {
+            "alerts": [self._alerts[i].to_dict() for i in sorted(self._open.values())],
+            "seen": {v.value: [s.value, s.at.isoformat()] for v, s in self._seen.items()},
+            "runs": {k: [r.first_at.isoformat(), r.count] for k, r in self._runs.items()},
+            "next_id": self._next_id,
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        profile: ThresholdProfile,
+        baseline: Mapping[Vital, float] | None,
+        settings: AlertSettings | None,
+        state: Mapping[str, Any],
+    ) -> AlertEngine:
+        """An engine that carries on from :meth:`state`, with the profile, baseline and
+        settings in force. Raises KeyError or ValueError for a state it cannot read."""
+        engine = cls(profile, baseline, settings)
+        for data in state["alerts"]:
+            alert = Alert.from_dict(data)
+            engine._alerts[alert.id] = alert
+            engine._open[alert.condition] = alert.id
+        engine._seen = {Vital(v): _Seen(float(x), datetime.fromisoformat(at))
+                        for v, (x, at) in state["seen"].items()}
+        engine._runs = {k: _Run(datetime.fromisoformat(at), int(n))
+                        for k, (at, n) in state["runs"].items()}
+        engine._next_id = max([int(state["next_id"]), *(i + 1 for i in engine._alerts)])
+        return engine
+
+    def newest_seen(self) -> datetime | None:
+        """The time of the newest value evaluated, or None before any."""
+        return max((s.at for s in self._seen.values()), default=None)
+
     def carry_on(self, recorded: Iterable[Alert]) -> list[AlertEvent]:
         """Take over the technical alerts ``recorded`` as unresolved (raised before the app
         was restarted or the session reopened): a replay does not raise them again, so

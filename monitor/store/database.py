@@ -26,6 +26,7 @@ from ..domain.readings import Reading, ReadingStatus, Source
 from ..domain.sessions import Infusion, Patient, Session, SessionStatus
 from ..domain.vitals import Vital
 from . import schema
+from .alert_state import AlertStateRecords
 from .amendments import AmendmentRecords
 from .browse import BrowseRecords
 from .clinical import ClinicalRecords
@@ -61,7 +62,7 @@ class AuditEntry:
 
 
 class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords,
-            OpeningRecords):
+            OpeningRecords, AlertStateRecords):
     """All persistent data. Open with :meth:`open`; rows come back as domain objects."""
 
     def __init__(self, db: Database, path: str, read_only: bool):
@@ -164,6 +165,14 @@ class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords,
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction around several store calls (each of them then joins it):
+        all of them are committed together, or none. What the app layer wraps around a
+        change and the alerts it raises."""
+        with self._write():
+            yield
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         with translated(self.path):

@@ -376,3 +376,30 @@ def m008_import_checks_the_lock_once(db: Database) -> None:
                  AND (SELECT status FROM sessions WHERE id = NEW.session_id) = 'closed'
             BEGIN SELECT RAISE(ABORT, 'session is closed'); END"""
     )
+
+
+@migration
+def m009_alert_state(db: Database) -> None:
+    """Where each session's alert evaluation stands: the engine's state (unresolved alerts,
+    newest value per vital, pending device runs) and how far into the session's readings,
+    marks, acknowledgements and threshold versions it has seen. Every writer brings it up
+    to date in the transaction that adds what it concerns (``monitor.app.alerting``), so a
+    long session carries on from here instead of replaying its readings. A cache of what
+    the record implies, so it is updated in place; a session without a row (every session
+    of a database from before this version) is replayed once, and its alerts recorded."""
+    db.execute(
+        """
+        CREATE TABLE alert_state (
+            session_id INTEGER PRIMARY KEY REFERENCES sessions (id),
+            token TEXT NOT NULL,
+            state TEXT NOT NULL,
+            readings_through INTEGER NOT NULL,
+            marks INTEGER NOT NULL,
+            acks_through INTEGER NOT NULL,
+            profiles INTEGER NOT NULL,
+            baseline TEXT NOT NULL,
+            evaluated_until TEXT,
+            saved_at TEXT NOT NULL
+        )
+        """
+    )

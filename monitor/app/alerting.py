@@ -1,0 +1,380 @@
+"""The one place that evaluates and records alerts, for every path readings take.
+
+:class:`SessionAlerts` keeps each session's recorded alerts in step with what is stored for
+it: readings (typed, imported, from the live feed, from another workstation), in-error
+marks and corrections, acknowledgements, threshold versions and the baseline. Every writer
+calls :meth:`SessionAlerts.update` inside the transaction that stored the change, so a
+reading is never committed without its alert evaluation, and a crash cannot leave the two
+out of step. What the record says is therefore the same whether the readings were typed
+with the window open, imported on the command line or sent to a headless listener.
+
+How it keeps up without replaying a long session each time: the engine's state (its
+unresolved alerts, newest value per vital and pending device runs) is saved per session
+in ``alert_state`` with how far into the inputs it has seen. An update carries on from
+there with what is new, in time order. Something that changes the past (a correction, an
+in-error mark, a reading older than the newest evaluated, a changed baseline) replays the
+session from its stored readings, streamed a chunk at a time, and the recorded alerts are
+made to match (alerts no longer produced are marked withdrawn, never deleted). A session
+that has never been evaluated (a database from before this) is replayed once the same way.
+
+Technical alerts (reading overdue, feed silent) depend on the clock: :meth:`tick` raises
+and resolves them; it writes only when something changes.
+
+Qt-free; the clock is injected. One instance per Store connection (a connection belongs to
+its thread)."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ..domain.alert_timeline import advance, effective_version, start_engine
+from ..domain.alerts import (
+    Acknowledgement,
+    Alert,
+    AlertEngine,
+    AlertEvent,
+    AlertEventType,
+    AlertKind,
+)
+from ..domain.profiles import ProfileVersion
+from ..domain.readings import Reading
+from ..domain.schedule import DEFAULT_SCHEDULE
+from ..domain.sessions import Session, SessionStatus
+from ..domain.thresholds import ThresholdProfile
+from ..store import Store
+from ..store.alert_state import AlertInputs, AlertStateRow
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _NeedsReplay(Exception):
+    """What is new cannot be carried on from the saved state: replay the session."""
+
+
+@dataclass
+class _Kept:
+    """A session's evaluation as last saved by this instance (or read back)."""
+
+    token: str
+    state: dict
+    inputs: AlertInputs
+    baseline: dict[str, float]
+    evaluated_until: datetime | None
+    engine: AlertEngine | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class AlertUpdate:
+    """What an update recorded: the events in order (RAISED, ESCALATED, …) and whether
+    the session was replayed (then ``events`` holds a RAISED event for each alert the
+    replay recorded that was not recorded before)."""
+
+    events: tuple[AlertEvent, ...] = ()
+    replayed: bool = False
+
+    def sounding(self) -> list[Alert]:
+        """The alerts to sound: raised, escalated or reminding, and still unresolved."""
+        wanted = (AlertEventType.RAISED, AlertEventType.ESCALATED, AlertEventType.REMINDED)
+        return [e.alert for e in self.events
+                if e.type in wanted and e.alert.resolved_at is None]
+
+
+def _baseline_key(session: Session) -> dict[str, float]:
+    return {v.value: float(x) for v, x in sorted(session.baseline.items())}
+
+
+class SessionAlerts:
+    """Evaluates and records the alerts of every session of one Store connection."""
+
+    def __init__(self, store: Store, shipped: ThresholdProfile | ProfileVersion,
+                 clock: Callable[[], datetime] = utc_now):
+        self.store = store
+        self.shipped = shipped if isinstance(shipped, ProfileVersion) else ProfileVersion(shipped)
+        self.clock = clock
+        self._kept: dict[int, _Kept] = {}
+
+    # -- keeping up ------------------------------------------------------------------------
+
+    def update(self, session_id: int) -> AlertUpdate:
+        """Bring the recorded alerts of ``session_id`` up to date with what is stored for
+        it, and return what was recorded. Joins the caller's transaction (call it in the
+        transaction that stored the change); opens its own otherwise. Writes nothing when
+        everything is already evaluated. On a read-only store the evaluation is kept in
+        memory only (see :meth:`active`)."""
+        if self._current(session_id) is not None:
+            return AlertUpdate()
+        if self.store.read_only:
+            self._evaluate_in_memory(session_id)
+            return AlertUpdate()
+        try:
+            with self.store.transaction():
+                return self._catch_up(session_id)
+        except BaseException:
+            # Whatever this instance holds for the session may be ahead of the database
+            # (the transaction rolled back): read it back next time.
+            self._kept.pop(session_id, None)
+            raise
+
+    def engine(self, session_id: int) -> AlertEngine:
+        """The session's engine, up to date (for display: do not feed it)."""
+        self.update(session_id)
+        kept = self._kept[session_id]
+        if kept.engine is None:
+            kept.engine = self._engine_from(kept, self.store.get_session(session_id))
+        return kept.engine
+
+    def active(self, session_id: int) -> list[Alert]:
+        """The session's unresolved alerts, highest priority first."""
+        return self.engine(session_id).active_alerts()
+
+    def forget(self, session_id: int) -> None:
+        """Drop what is kept in memory for a session (it is read back when needed)."""
+        self._kept.pop(session_id, None)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def acknowledge(self, session_id: int, alert_id: int, by: str) -> AlertUpdate:
+        """``by`` acknowledges one unresolved alert now (recorded with who and when).
+        Raises KeyError for an alert that is not the session's, ValidationFailed without
+        initials."""
+        return self._apply(session_id, lambda engine: engine.acknowledge(
+            alert_id, by, self.clock()))
+
+    def acknowledge_all(self, session_id: int, by: str) -> AlertUpdate:
+        """Acknowledge every unresolved, unacknowledged alert of the session."""
+        def every(engine: AlertEngine) -> list[AlertEvent]:
+            now = self.clock()
+            events: list[AlertEvent] = []
+            for alert in engine.active_alerts():
+                if alert.acknowledged_at is None:
+                    events += engine.acknowledge(alert.id, by, now)
+            return events
+
+        return self._apply(session_id, every)
+
+    def tick(self, session_id: int, *, last_feed_message_at: datetime | None = None
+             ) -> AlertUpdate:
+        """Let time pass for a session: reminders of acknowledged alerts, *reading
+        overdue* (from the session's reading schedule) and *feed silent* (when
+        ``last_feed_message_at`` says a feed is expected). Writes only on a change."""
+        session = self.store.get_session(session_id)
+        if self.store.read_only or session.status is not SessionStatus.ACTIVE:
+            return AlertUpdate()
+        now = self.clock()
+        next_due = self.next_due(session, now)
+
+        def let_time_pass(engine: AlertEngine) -> list[AlertEvent]:
+            return engine.tick(now, next_due_at=next_due,
+                               last_feed_message_at=last_feed_message_at)
+
+        self.update(session_id)
+        kept = self._kept[session_id]
+        probe = self._engine_from(kept, session)
+        if not let_time_pass(probe):
+            return AlertUpdate()
+        return self._apply(session_id, let_time_pass)
+
+    def next_due(self, session: Session, now: datetime | None = None) -> datetime | None:
+        """When the session's next reading is due (may be past: overdue), None when the
+        session is not active."""
+        if session.status is not SessionStatus.ACTIVE or session.id is None:
+            return None
+        schedule = self.store.schedule(session.id) or DEFAULT_SCHEDULE
+        return schedule.next_due(session.infusion.ended_at,
+                                 self.store.newest_current_time(session.id),
+                                 now or self.clock(),
+                                 infusion_start=session.infusion.started_at)
+
+    def end_monitoring(self, session_id: int, at: datetime) -> AlertUpdate:
+        """The session was closed at ``at``: its technical alerts end then (call it in the
+        transaction that closes it)."""
+        return self._apply(session_id, lambda engine: engine.end_technical(at))
+
+    # -- inside ----------------------------------------------------------------------------
+
+    def _current(self, session_id: int) -> _Kept | None:
+        """What is kept for the session, if it is still what the database says (cheap:
+        two indexed look-ups, no transaction)."""
+        kept = self._kept.get(session_id)
+        if kept is None or kept.token != self.store.alert_state_token(session_id):
+            return None
+        if kept.inputs != self.store.alert_inputs(session_id):
+            return None
+        if self.store.read_only:
+            return kept
+        session = self.store.get_session(session_id)
+        return kept if kept.baseline == _baseline_key(session) else None
+
+    def _apply(self, session_id: int, change: Callable[[AlertEngine], list[AlertEvent]]
+               ) -> AlertUpdate:
+        """Catch up, let ``change`` act on the engine, record what it did: one transaction."""
+        try:
+            with self.store.transaction():
+                caught_up = self._catch_up(session_id)
+                kept = self._kept[session_id]
+                session = self.store.get_session(session_id)
+                engine = kept.engine or self._engine_from(kept, session)
+                events = change(engine)
+                self.store.record_alert_events(session_id, events)
+                self._save(session_id, engine, self.store.alert_inputs(session_id),
+                           kept.baseline, kept.evaluated_until)
+        except BaseException:
+            self._kept.pop(session_id, None)
+            raise
+        return AlertUpdate((*caught_up.events, *events), caught_up.replayed)
+
+    def _catch_up(self, session_id: int) -> AlertUpdate:
+        """Inside a write transaction: carry on from the saved state, or replay."""
+        store = self.store
+        session = store.get_session(session_id)
+        inputs = store.alert_inputs(session_id)
+        baseline = _baseline_key(session)
+        kept = self._kept.get(session_id)
+        if kept is None or kept.token != store.alert_state_token(session_id):
+            kept = self._read_back(session_id)
+        if kept is not None and kept.inputs == inputs and kept.baseline == baseline:
+            self._kept[session_id] = kept
+            return AlertUpdate()
+        versions = store.profile_versions(session_id)
+        if kept is not None and kept.inputs.marks == inputs.marks and kept.baseline == baseline:
+            try:
+                return self._carry_on(session, kept, versions, inputs)
+            except _NeedsReplay:
+                pass
+        return self._replay(session, versions, inputs)
+
+    def _carry_on(self, session: Session, kept: _Kept, versions: list[ProfileVersion],
+                  inputs: AlertInputs) -> AlertUpdate:
+        assert session.id is not None
+        until = kept.evaluated_until
+        engine = self._engine_from(kept, session)
+        new_versions = versions[kept.inputs.profiles:]
+        acks = self.store.acknowledgements_after(session.id, kept.inputs.acks_through)
+        if until is not None and any(
+                (v.changed_at is not None and v.changed_at < until) for v in new_versions
+        ) or until is not None and any(a.at < until for a in acks):
+            raise _NeedsReplay
+        newest = [until]
+
+        def in_order(readings: Iterator[Reading]) -> Iterator[Reading]:
+            for reading in readings:
+                if reading.supersedes is not None or not reading.is_current or (
+                        newest[0] is not None and reading.taken_at < newest[0]):
+                    raise _NeedsReplay
+                newest[0] = reading.taken_at
+                yield reading
+
+        readings = in_order(self.store.stream_readings_after(
+            session.id, kept.inputs.readings_through, inputs.readings_through))
+        events = advance(engine, versions, self.shipped, readings, acks, new_versions,
+                         collect=True)
+        events += self._after(session, engine)
+        self.store.record_alert_events(session.id, events)
+        self._save(session.id, engine, inputs, kept.baseline,
+                   _latest(newest[0], acks, new_versions))
+        return AlertUpdate(tuple(events))
+
+    def _replay(self, session: Session, versions: list[ProfileVersion], inputs: AlertInputs
+                ) -> AlertUpdate:
+        assert session.id is not None
+        store = self.store
+        engine, until = self._replayed(session, versions)
+        recorded = store.alert_history(session.id)
+        stored = [s.alert for s in recorded if s.withdrawn_at is None]
+        events = engine.carry_on(stored) + self._after(session, engine)
+        known = {(s.alert.condition, s.alert.raised_at) for s in recorded}
+        fresh = [AlertEvent(AlertEventType.RAISED, a.raised_at, a) for a in engine.history()
+                 if (a.condition, a.raised_at) not in known and a.kind is AlertKind.PHYSIOLOGICAL]
+        store.sync_alerts(session.id, engine.history())
+        store.record_alert_events(session.id, events)
+        self._save(session.id, engine, inputs, _baseline_key(session), until)
+        return AlertUpdate((*fresh, *events), replayed=True)
+
+    def _replayed(self, session: Session, versions: list[ProfileVersion]
+                  ) -> tuple[AlertEngine, datetime | None]:
+        """An engine that has seen the whole session, streamed from the store."""
+        assert session.id is not None
+        acks = self.store.acknowledgements(session.id)
+        stream = self.store.stream_current_readings(session.id)
+        first = next(stream, None)
+        moments = [*(a.at for a in acks), *([first.taken_at] if first else [])]
+        start = min(moments, default=None)
+        engine, _ = start_engine(versions, self.shipped, session.baseline, start)
+        newest: list[datetime | None] = [None]
+
+        def noting(readings: Iterable[Reading]) -> Iterator[Reading]:
+            for reading in readings:
+                newest[0] = reading.taken_at
+                yield reading
+
+        readings = noting(itertools.chain([first] if first else [], stream))
+        steps = [v for v in versions if v.changed_at is not None
+                 and (start is None or v.changed_at > start)]
+        advance(engine, versions, self.shipped, readings, acks, steps)
+        return engine, _latest(newest[0], acks, steps)
+
+    def _after(self, session: Session, engine: AlertEngine) -> list[AlertEvent]:
+        """A closed session expects nothing more: its technical alerts end when it closed."""
+        if session.status is SessionStatus.CLOSED:
+            return engine.end_technical(session.closed_at or self.clock())
+        return []
+
+    def _save(self, session_id: int, engine: AlertEngine, inputs: AlertInputs,
+              baseline: dict[str, float], evaluated_until: datetime | None) -> None:
+        state = engine.state()
+        kept = _Kept(uuid.uuid4().hex, state, inputs, baseline, evaluated_until, engine)
+        self.store.save_alert_state(AlertStateRow(session_id, kept.token, state, inputs,
+                                                  baseline, evaluated_until))
+        self._kept[session_id] = kept
+
+    def _read_back(self, session_id: int) -> _Kept | None:
+        row = self.store.alert_state(session_id)
+        if row is None:
+            return None
+        return _Kept(row.token, row.state, row.inputs, row.baseline, row.evaluated_until)
+
+    def _engine_from(self, kept: _Kept, session: Session) -> AlertEngine:
+        assert session.id is not None
+        version = effective_version(self.store.profile_versions(session.id), self.shipped)
+        return AlertEngine.from_state(version.profile, session.baseline, version.settings,
+                                      kept.state)
+
+    def _evaluate_in_memory(self, session_id: int) -> None:
+        """A read-only database: evaluate for display, write nothing."""
+        session = self.store.get_session(session_id)
+        versions = self.store.profile_versions(session_id)
+        inputs = self.store.alert_inputs(session_id)
+        row = self._read_back(session_id)
+        if row is not None and row.inputs == inputs and row.baseline == _baseline_key(session):
+            self._kept[session_id] = row
+            return
+        engine, until = self._replayed(session, versions)
+        stored = [s.alert for s in self.store.alert_history(session_id)
+                  if s.withdrawn_at is None]
+        engine.carry_on(stored)
+        self._after(session, engine)
+        kept = _Kept(self.store.alert_state_token(session_id) or "", engine.state(), inputs,
+                     _baseline_key(session), until, engine)
+        self._kept[session_id] = kept
+
+
+def _latest(reading_time: datetime | None, acks: Iterable[Acknowledgement],
+            versions: Iterable[ProfileVersion]) -> datetime | None:
+    """The newest moment evaluated: a later reading older than this is late (replay)."""
+    moments = [reading_time, *(a.at for a in acks), *(v.changed_at for v in versions)]
+    return max((m for m in moments if m is not None), default=None)
+
+
+def bring_up_to_date(store: Store, shipped: ThresholdProfile | ProfileVersion,
+                     session_ids: Iterable[int]) -> None:
+    """Update the recorded alerts of ``session_ids`` (e.g. before an export)."""
+    alerts = SessionAlerts(store, shipped)
+    for session_id in session_ids:
+        alerts.update(session_id)
+

@@ -1,0 +1,158 @@
+"""Store methods for where a session's alert evaluation stands (table ``alert_state``, see
+migration m009) and the inputs it follows. Mixed into :class:`monitor.store.database.Store`;
+``monitor.app.alerting`` is the one caller."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..domain.alerts import Acknowledgement
+from ..domain.readings import Reading
+
+if TYPE_CHECKING:
+    from .database import Store
+
+#: Readings read per query when a session streams through the alert engine.
+STREAM_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class AlertInputs:
+    """How far a session's alert inputs go: the newest reading row, how many in-error
+    marks, the newest acknowledgement and how many threshold versions apply."""
+
+    readings_through: int
+    marks: int
+    acks_through: int
+    profiles: int  # how many threshold versions apply (they are never deleted)
+
+
+@dataclass(frozen=True)
+class AlertStateRow:
+    """A session's saved alert evaluation: ``state`` is ``AlertEngine.state()``; ``token``
+    changes with every save, so a copy kept in memory knows whether it is still current."""
+
+    session_id: int
+    token: str
+    state: dict[str, Any]
+    inputs: AlertInputs
+    baseline: dict[str, float]
+    evaluated_until: datetime | None
+
+
+class AlertStateRecords:
+    """Mixin: needs the Store core (``_write``, ``_query``, ``_db``)."""
+
+    def alert_inputs(self: Store, session_id: int) -> AlertInputs:
+        """Where the session's readings, marks, acknowledgements and threshold versions
+        stand now (indexed look-ups; marks are few)."""
+        row = self._db.execute(
+            """SELECT
+                 (SELECT coalesce(max(id), 0) FROM readings WHERE session_id = :s),
+                 (SELECT count(*) FROM reading_marks m JOIN readings r ON r.id = m.reading_id
+                   WHERE r.session_id = :s),
+                 (SELECT coalesce(max(id), 0) FROM alert_acks WHERE session_id = :s),
+                 (SELECT count(*) FROM threshold_profiles
+                   WHERE scope = 'clinic' OR (scope = 'session' AND session_id = :s))""",
+            {"s": session_id}).fetchone()
+        return AlertInputs(*(int(x) for x in row))
+
+    def alert_state(self: Store, session_id: int) -> AlertStateRow | None:
+        """The saved evaluation of a session, or None when it has never been evaluated."""
+        rows = self._query("SELECT * FROM alert_state WHERE session_id = ?", [session_id])
+        if not rows:
+            return None
+        r = rows[0]
+        return AlertStateRow(
+            r["session_id"], r["token"], json.loads(r["state"]),
+            AlertInputs(r["readings_through"], r["marks"], r["acks_through"],
+                        r["profiles"]),
+            json.loads(r["baseline"]),
+            datetime.fromisoformat(r["evaluated_until"]) if r["evaluated_until"] else None)
+
+    def alert_state_token(self: Store, session_id: int) -> str | None:
+        """The token of the saved evaluation (cheap: is a copy in memory still current?)."""
+        row = self._db.execute("SELECT token FROM alert_state WHERE session_id = ?",
+                               [session_id]).fetchone()
+        return row[0] if row else None
+
+    def save_alert_state(self: Store, row: AlertStateRow) -> None:
+        """Save where a session's evaluation stands (inside the caller's transaction)."""
+        with self._write() as db:
+            db.execute(
+                """INSERT OR REPLACE INTO alert_state (session_id, token, state,
+                     readings_through, marks, acks_through, profiles, baseline,
+                     evaluated_until, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [row.session_id, row.token, json.dumps(row.state, sort_keys=True),
+                 row.inputs.readings_through, row.inputs.marks, row.inputs.acks_through,
+                 row.inputs.profiles, json.dumps(row.baseline, sort_keys=True),
+                 row.evaluated_until.isoformat() if row.evaluated_until else None,
+                 datetime.now(UTC).isoformat()])
+
+    def sessions_without_alert_state(self: Store, limit: int | None = None) -> list[int]:
+        """Sessions never evaluated (from before alert states were kept), newest first."""
+        sql = ("SELECT s.id FROM sessions s LEFT JOIN alert_state a ON a.session_id = s.id "
+               "WHERE a.session_id IS NULL ORDER BY s.started_ts DESC, s.id DESC")
+        params: list[Any] = []
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return [r[0] for r in self._db.execute(sql, params)]
+
+    def newest_current_time(self: Store, session_id: int) -> datetime | None:
+        """When the newest current reading of a session was taken (None: no readings)."""
+        row = self._db.execute(
+            "SELECT r.taken_at FROM readings r LEFT JOIN readings c ON c.supersedes = r.id "
+            "LEFT JOIN reading_marks m ON m.reading_id = r.id WHERE r.session_id = ? "
+            "AND c.id IS NULL AND m.id IS NULL ORDER BY r.taken_ts DESC, r.id DESC LIMIT 1",
+            [session_id]).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def acknowledgements_after(self: Store, session_id: int, after_id: int
+                               ) -> list[Acknowledgement]:
+        """Acknowledgements of a session stored after row ``after_id``, oldest first."""
+        rows = self._query("SELECT * FROM alert_acks WHERE session_id = ? AND id > ? "
+                           "ORDER BY id", [session_id, after_id])
+        return [Acknowledgement(r["condition"], r["acked_by"],
+                                datetime.fromisoformat(r["acked_at"])) for r in rows]
+
+    def stream_readings_after(self: Store, session_id: int, after_id: int,
+                              through_id: int) -> Iterator[Reading]:
+        """Readings of a session with ``after_id < id <= through_id``, in id order, read a
+        chunk at a time (a million-row import streams through in bounded memory)."""
+        from .database import _READINGS_ROWS_SQL, _readings_from_rows
+
+        last = after_id
+        while last < through_id:
+            rows = self._db.execute(
+                _READINGS_ROWS_SQL + " WHERE r.session_id = ? AND r.id > ? AND r.id <= ? "
+                "ORDER BY r.id LIMIT ?", [session_id, last, through_id, STREAM_CHUNK]
+            ).fetchall()
+            if not rows:
+                return
+            chunk = _readings_from_rows(rows)
+            last = chunk[-1].id or through_id
+            yield from chunk
+
+    def stream_current_readings(self: Store, session_id: int) -> Iterator[Reading]:
+        """The current readings of a session (neither corrected nor in error) in time order
+        (then id), a chunk at a time: what a replay of a long session streams through."""
+        from .database import _READINGS_ROWS_SQL, _readings_from_rows
+
+        # The SELECT list is the shared one with r.taken_ts added just before FROM: the
+        # page after this one starts past the last row's stored (time, id).
+        sql = _READINGS_ROWS_SQL.replace("\nFROM readings r", ", r.taken_ts\nFROM readings r", 1)
+        after: tuple[float, int] = (float("-inf"), 0)
+        while True:
+            rows = self._db.execute(
+                sql + " WHERE r.session_id = ? AND c.id IS NULL AND m.id IS NULL "
+                "AND (r.taken_ts, r.id) > (?, ?) ORDER BY r.taken_ts, r.id LIMIT ?",
+                [session_id, after[0], after[1], STREAM_CHUNK]).fetchall()
+            if not rows:
+                return
+            after = (rows[-1][-1], rows[-1][0])
+            yield from _readings_from_rows(row[:-1] for row in rows)
