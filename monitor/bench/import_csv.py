@@ -68,7 +68,7 @@ def _raw(db: str, n: int) -> tuple[float, float]:
 
 
 def _app_import(db: str, csv_path: str, n: int) -> tuple[float, float]:
-    from ..io.importer import ImportOptions, import_file
+    from ..app.importing import ImportOptions, import_file
     from ..store import Store
     from ..store.imports import ImportTarget
 

@@ -12,8 +12,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ..app.live_feed import LiveFeedHandler
 from ..io.hl7v2 import build_ack
-from ..io.live_feed import LiveFeedHandler
 from ..io.mllp import MllpListener
 from ..io.mllp_client import MllpClient
 from .report import Figure

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..app.importing import ImportOptions, ImportRejected, ImportReport, import_file
 from ..io.csv_format import parse_timestamp
-from ..io.importer import ImportOptions, ImportRejected, ImportReport, import_file
 from ..io.read_ahead import ReaderFailed
 from ..paths import default_db_path
 from ..store import Store, StoreError

@@ -2,7 +2,10 @@
 
 Binds to 127.0.0.1:2575 unless told otherwise, answers every message with an ACK after its
 readings are committed, prints one line per message, and stops cleanly on Ctrl+C (SIGINT)
-or SIGTERM: the message being handled is finished and answered first."""
+or SIGTERM: the message being handled is finished and answered first. The alerts each
+message raises are recorded with its readings; every two seconds the fed sessions'
+technical alerts (feed silent, reading overdue) are brought up to date, and each alert
+that sounds is printed."""
 
 from __future__ import annotations
 
@@ -15,10 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from ..io.live_feed import FeedCommit, LiveFeedHandler
+from ..app.live_feed import FeedCommit, FeedTicker, LiveFeedHandler
 from ..io.mllp import DEFAULT_PORT, MessageEvent, MllpListener
 from ..paths import default_db_path
 from ..store import Store, StoreError
+
+#: How often the technical alerts of the fed sessions (feed silent, reading overdue) are
+#: brought up to date.
+TICK_SECONDS = 2.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +57,8 @@ def _print_commit(commit: FeedCommit) -> None:
         if commit.created_sessions else ""
     print(f"  {commit.readings} reading{'s' * (commit.readings != 1)} -> session "
           f"{sessions}{new}", flush=True)
+    for alert in commit.alerts:
+        print(f"  alert: {alert.text}", flush=True)
 
 
 def run(argv: Sequence[str]) -> int:
@@ -83,12 +92,16 @@ def run(argv: Sequence[str]) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     host, port = listener.address
     print(f"listening on {host}:{port}, database {db_path}; Ctrl+C stops", flush=True)
+    ticks = Store.open(db_path, check=False)
+    ticker = FeedTicker(ticks)
     try:
-        while not stop.wait(0.5):
-            pass
+        while not stop.wait(TICK_SECONDS):
+            for alert in ticker.tick(handler.fed_sessions()):
+                print(f"  alert: {alert.text}", flush=True)
     finally:
         listener.stop()
         handler.close()
+        ticks.close()
         for sig, handler_before in previous.items():
             signal.signal(sig, handler_before)
     print("stopped", flush=True)

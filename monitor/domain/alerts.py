@@ -405,6 +405,11 @@ class AlertEngine:
             "next_id": self._next_id,
         }
 
+    @staticmethod
+    def initial_state() -> dict[str, Any]:
+        """The :meth:`state` of an engine that has seen nothing (a new session's)."""
+        return {"alerts": [], "seen": {}, "runs": {}, "next_id": 1}
+
     @classmethod
     def from_state(
         cls,

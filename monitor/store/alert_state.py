@@ -5,13 +5,15 @@ migration m009) and the inputs it follows. Mixed into :class:`monitor.store.data
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..domain.alerts import Acknowledgement
+from ..domain.alerts import Acknowledgement, AlertEngine
 from ..domain.readings import Reading
+from ..domain.sessions import Session
 
 if TYPE_CHECKING:
     from .database import Store
@@ -92,6 +94,18 @@ class AlertStateRecords:
                  row.inputs.profiles, json.dumps(row.baseline, sort_keys=True),
                  row.evaluated_until.isoformat() if row.evaluated_until else None,
                  datetime.now(UTC).isoformat()])
+
+    def _start_alert_state(self: Store, db: Any, session_id: int, session: Session) -> None:
+        """A new session starts evaluated: nothing seen yet, so its first readings carry on
+        from here instead of replaying (inside the transaction that creates it)."""
+        baseline = {v.value: float(x) for v, x in sorted(session.baseline.items())}
+        db.execute(
+            """INSERT INTO alert_state (session_id, token, state, readings_through, marks,
+                 acks_through, profiles, baseline, evaluated_until, saved_at)
+               SELECT ?, ?, ?, 0, 0, 0, count(*), ?, NULL, ? FROM threshold_profiles
+               WHERE scope = 'clinic' OR (scope = 'session' AND session_id = ?)""",
+            [session_id, uuid.uuid4().hex, json.dumps(AlertEngine.initial_state()),
+             json.dumps(baseline, sort_keys=True), datetime.now(UTC).isoformat(), session_id])
 
     def sessions_without_alert_state(self: Store, limit: int | None = None) -> list[int]:
         """Sessions never evaluated (from before alert states were kept), newest first."""

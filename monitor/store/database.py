@@ -206,6 +206,7 @@ class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords,
             session_id = db.table("sessions").insert(row).last_pk
             self._audit(db, by, "session started", session_id,
                         {"patient_id": session.patient.identifier})
+            self._start_alert_state(db, int(session_id), session)
         return self.get_session(int(session_id))
 
     def get_session(self, session_id: int) -> Session:

@@ -178,7 +178,9 @@ class ImportRecords:
 
     def commit_import(self: Store, batches: Batches, *,
                       run: Callable[[], ImportRun] | None = None,
-                      by: str = "") -> ImportTotals:
+                      by: str = "",
+                      before_commit: Callable[[list[SessionImport]], None] | None = None
+                      ) -> ImportTotals:
         """Write the readings of ``batches`` in ONE transaction, skipping duplicates.
 
         Each batch is written with bulk inserts. Sessions for patients without an active one
@@ -190,7 +192,11 @@ class ImportRecords:
 
         Readings the file marks 'entered-in-error' get that mark; a reading marked
         'corrected' is superseded by the next reading of the file with the same time, which
-        is how the canonical CSV export writes a correction."""
+        is how the canonical CSV export writes a correction.
+
+        ``before_commit`` is called with what was written to each session, inside the
+        transaction, after the last row: what it writes (the alerts the readings raise)
+        is committed with them or not at all."""
         conn: Connection = self._db.conn
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         # A big file inserts keys all over the dedup index: a larger (still fixed) page cache
@@ -206,6 +212,8 @@ class ImportRecords:
                     writer.add(batch)
                 if run is not None:
                     self._record_runs(db, writer.results(), run())
+                if before_commit is not None:
+                    before_commit(writer.results())
         finally:
             conn.execute(f"PRAGMA cache_size = {int(cache)}")
         return ImportTotals(writer.results())

@@ -1,6 +1,6 @@
 """Settings > Live feed…: receive readings from a monitor gateway over HL7 MLLP.
 
-:class:`LiveFeed` owns the MLLP listener and its handler (monitor.io.live_feed), which commit
+:class:`LiveFeed` owns the MLLP listener and its handler (monitor.app.live_feed), which commit
 each message on the listener's own handler thread with their own Store connection. Listener
 callbacks arrive on other threads; they only post what happened into a small mailbox and
 emit one ``wake`` signal, which Qt queues to the GUI thread. There the news is applied at
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..io.live_feed import FeedCommit, LiveFeedHandler
+from ..app.live_feed import FeedCommit, LiveFeedHandler
 from ..io.mllp import DEFAULT_PORT, FeedStatus, MllpListener
 from .alert_controller import AlertController
 from .session_controller import SessionController

@@ -4,7 +4,7 @@ The dialog shows where the readings will go (the open session by default, or the
 file names), then reads the file in a worker thread with its own Store connection, behind a
 progress dialog with Cancel: how many readings are new, duplicates or invalid, and every
 invalid row with its reason. *Import* commits in the worker too, in one transaction; a
-cancel or a failure leaves the database as it was. The rules live in monitor.io.importer."""
+cancel or a failure leaves the database as it was. The rules live in monitor.app.importing."""
 
 from __future__ import annotations
 
@@ -33,8 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..io.csv_format import parse_timestamp
-from ..io.importer import (
+from ..app.importing import (
     ImportCancelled,
     ImportOptions,
     ImportRejected,
@@ -42,6 +41,7 @@ from ..io.importer import (
     import_file,
     preview_file,
 )
+from ..io.csv_format import parse_timestamp
 from ..io.read_ahead import ReaderFailed
 from ..store import Store, StoreError
 from ..store.imports import ImportTarget

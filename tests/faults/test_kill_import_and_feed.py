@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.app.importing import AHEAD_BYTES
 from monitor.bench.mllp_feed import T0 as FEED_T0
 from monitor.bench.mllp_feed import message
-from monitor.io.importer import AHEAD_BYTES
 from monitor.io.mllp_client import MllpClient
 from monitor.store import Store
 from monitor.store.browse import SessionQuery

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.io import importer
-from monitor.io.importer import ImportCancelled, ImportOptions, ImportRejected, import_file
+from monitor.app import importing as importer
+from monitor.app.importing import ImportCancelled, ImportOptions, ImportRejected, import_file
 from monitor.io.read_ahead import ReadAhead, ReaderFailed
 from monitor.store import Store
-
-from .test_importer import csv_rows, into, session_for, snapshot, write
+from tests.app.test_importing import csv_rows, into, session_for, snapshot, write
 
 # Producers run in the spawned process, so they live at module level (picklable).
 

@@ -205,7 +205,7 @@ def test_a_big_file_is_read_in_a_second_process_from_the_dialog(
         other_connection: Store) -> None:
     """The dialog's worker thread starts the reading process for a big file (any file here)
     and the readings land as from a small one."""
-    from monitor.io import importer
+    from monitor.app import importing as importer
 
     monkeypatch.setattr(importer, "AHEAD_BYTES", 0)
     started = []

@@ -11,11 +11,7 @@ from typing import Any
 
 import pytest
 
-from monitor.domain.readings import Reading, ReadingStatus, Source, new_reading
-from monitor.domain.sessions import Patient, Session
-from monitor.domain.vitals import Vital
-from monitor.io.csv_format import write_canonical_csv
-from monitor.io.importer import (
+from monitor.app.importing import (
     ImportCancelled,
     ImportOptions,
     ImportRejected,
@@ -23,6 +19,10 @@ from monitor.io.importer import (
     is_notice,
     preview_file,
 )
+from monitor.domain.readings import Reading, ReadingStatus, Source, new_reading
+from monitor.domain.sessions import Patient, Session
+from monitor.domain.vitals import Vital
+from monitor.io.csv_format import write_canonical_csv
 from monitor.io.parsed import RowError
 from monitor.store import Store
 from monitor.store.imports import ImportTarget, SessionClosed

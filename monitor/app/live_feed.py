@@ -8,7 +8,8 @@
 3. routes the readings to the patient's active session (PID-3), starting one when the
    patient has none, or to the one session it was told to fill;
 4. commits them in one transaction, duplicates skipped (a gateway resending a message it
-   got no ACK for adds nothing);
+   got no ACK for adds nothing), with the alerts they raise recorded in the same
+   transaction (``monitor.app.alerting``), whether or not any window is open;
 5. only then returns the ACK: AA when readings were committed or were all duplicates, AE when
    the message was an ORU^R01 without usable readings (or could not be saved), AR as above.
 
@@ -16,6 +17,10 @@ The listener runs every handler call on one dedicated thread, so the handler ope
 Store there on first use (a SQLite connection belongs to the thread that opened it).
 Messages hold names and identifiers: logs name the control id and the reason, never values
 of PID or the message text.
+
+:class:`FeedTicker` lets time pass for the sessions a feed fills: *feed silent* when a
+session's monitor stops sending, *reading overdue* from its schedule, reminders of
+acknowledged alerts. ``main.py listen`` and the window's live feed both run it.
 """
 
 from __future__ import annotations
@@ -27,14 +32,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+from monitor.domain.alerts import Alert
 from monitor.domain.readings import Reading, Source
 from monitor.domain.sessions import Patient, Session, validate_session
+from monitor.domain.thresholds import ThresholdProfile
+from monitor.resources import default_profile
 from monitor.store import Store, StoreError
-from monitor.store.imports import ImportTarget
+from monitor.store.imports import ImportTarget, SessionImport
 
-from .hl7v2 import build_ack, parse_hl7_message, split_messages
-from .importer import is_notice
-from .mllp import PeerInfo, control_id
+from ..io.hl7v2 import build_ack, parse_hl7_message, split_messages
+from ..io.mllp import PeerInfo, control_id
+from .alerting import SessionAlerts, utc_now
+from .importing import is_notice
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +60,8 @@ class FeedCommit:
     readings: int
     created_sessions: tuple[int, ...]
     at: datetime
+    #: The alerts the readings raised or escalated (recorded with them): what to sound.
+    alerts: tuple[Alert, ...] = ()
 
 
 def message_type_problem(message: bytes) -> str | None:
@@ -85,14 +96,21 @@ class LiveFeedHandler:
     def __init__(self, db_path: str | Path, *, session_id: int | None = None,
                  default_tz: tzinfo | None = None,
                  on_committed: Callable[[FeedCommit], None] | None = None,
-                 by: str = "feed"):
+                 by: str = "feed",
+                 shipped: ThresholdProfile | None = None,
+                 clock: Callable[[], datetime] = utc_now):
         self.db_path = Path(db_path)
         self.session_id = session_id
         self.default_tz = default_tz
         self.on_committed = on_committed
         self.by = by
+        self.shipped = shipped or default_profile()
+        self.clock = clock
         self._store: Store | None = None
+        self._alerts: SessionAlerts | None = None
         self._thread: threading.Thread | None = None
+        self._fed: dict[int, datetime] = {}
+        self._fed_lock = threading.Lock()
 
     def __call__(self, message: bytes, peer: PeerInfo) -> bytes:
         """Handle one de-framed message; return its ACK (unframed)."""
@@ -133,18 +151,33 @@ class LiveFeedHandler:
                 routed: list[tuple[ImportTarget, Reading]], skipped: int) -> bytes:
         try:
             store = self._open()
-            totals = store.commit_import([routed], by=self.by)
+            alerts = self._alerts
+            assert alerts is not None
+
+            sounding: list[Alert] = []
+
+            def record_alerts(written: list[SessionImport]) -> None:
+                for result in written:
+                    if result.imported and result.session_id is not None:
+                        sounding.extend(alerts.update(result.session_id).sounding())
+
+            totals = store.commit_import([routed], by=self.by, before_commit=record_alerts)
         except StoreError as error:
             log.error("feed: message %s from %s not saved: %s", ctrl, peer,
                       type(error).__name__)
             return build_ack(message, "AE", "could not be saved; send again later")
+        received = self.clock()
+        with self._fed_lock:
+            for s in totals.sessions:
+                if s.session_id is not None:
+                    self._fed[s.session_id] = received
         if not totals.imported:
             return build_ack(message, "AA", "duplicate: already recorded")
         commit = FeedCommit(
             ctrl, tuple(s.session_id for s in totals.sessions if s.session_id is not None),
             totals.imported,
             tuple(s.session_id for s in totals.sessions if s.created and s.session_id),
-            datetime.now(UTC))
+            datetime.now(UTC), tuple(sounding))
         if self.on_committed is not None:
             try:
                 self.on_committed(commit)
@@ -153,9 +186,16 @@ class LiveFeedHandler:
         text = f"{skipped} observation(s) skipped" if skipped else ""
         return build_ack(message, "AA", text)
 
+    def fed_sessions(self) -> dict[int, datetime]:
+        """The sessions this feed has sent readings to, each with when its last message came
+        (what *feed silent* counts from). Safe from any thread."""
+        with self._fed_lock:
+            return dict(self._fed)
+
     def _open(self) -> Store:
         if self._store is None:
             self._store = Store.open(self.db_path, check=False)
+            self._alerts = SessionAlerts(self._store, self.shipped, self.clock)
             self._thread = threading.current_thread()
         return self._store
 
@@ -168,3 +208,29 @@ class LiveFeedHandler:
             store.close()
         # Otherwise the connection belongs to the listener's finished handler thread, and
         # sqlite3 refuses a close from here; dropping it closes it when it is collected.
+
+
+class FeedTicker:
+    """Lets time pass for the sessions a feed fills, on its own connection: call
+    :meth:`tick` every few seconds from one thread (the one that made it)."""
+
+    def __init__(self, store: Store, shipped: ThresholdProfile | None = None,
+                 clock: Callable[[], datetime] = utc_now):
+        self.alerts = SessionAlerts(store, shipped or default_profile(), clock)
+
+    def tick(self, fed: dict[int, datetime]) -> list[Alert]:
+        """Raise or resolve the technical alerts of each fed session; returns the alerts to
+        sound. A session closed meanwhile is left alone; a database error is logged and
+        tried again at the next tick."""
+        sounding: list[Alert] = []
+        for session_id, last_message_at in sorted(fed.items()):
+            try:
+                update = self.alerts.tick(session_id, last_feed_message_at=last_message_at)
+            except StoreError as error:
+                log.error("feed: alerts of session %s not updated: %s", session_id,
+                          type(error).__name__)
+                continue
+            for alert in update.sounding():
+                log.warning("feed: session %s: %s", session_id, alert.text)
+                sounding.append(alert)
+        return sounding

@@ -37,15 +37,17 @@ from typing import BinaryIO, cast
 from monitor.domain.reading_blocks import ReadingBlock
 from monitor.domain.readings import Reading, Source
 from monitor.domain.sessions import Patient, Session, validate_session
+from monitor.resources import default_profile
 from monitor.store.database import Store
 from monitor.store.imports import ImportRun, ImportTarget, SessionImport
 
-from .csv_format import iter_csv
-from .detect import SNIFF_BYTES, detect_format
-from .fhir import parse_fhir
-from .hl7v2 import parse_hl7_file
-from .parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError
-from .read_ahead import ReadAhead
+from ..io.csv_format import iter_csv
+from ..io.detect import SNIFF_BYTES, detect_format
+from ..io.fhir import parse_fhir
+from ..io.hl7v2 import parse_hl7_file
+from ..io.parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError
+from ..io.read_ahead import ReadAhead
+from .alerting import SessionAlerts
 
 #: Readings per bulk insert: large enough for executemany to pay, small enough that a cancel
 #: is noticed within a fraction of a second.
@@ -395,8 +397,12 @@ def _reads_ahead(path: Path) -> bool:
 
 def import_file(store: Store, path: str | Path, options: ImportOptions = ImportOptions(),
                 progress: Progress | None = None,
-                cancel: CancelCheck | None = None) -> ImportReport:
-    """Import ``path`` in one transaction and return what was done.
+                cancel: CancelCheck | None = None,
+                alerts: SessionAlerts | None = None) -> ImportReport:
+    """Import ``path`` in one transaction and return what was done, with the alerts its
+    readings raise recorded in the same transaction (by ``alerts``, or a recorder with the
+    shipped thresholds as the baseline preset); a file of old readings records them at
+    their own times, as history.
 
     Raises :class:`ImportRejected` (nothing saved) when the file has invalid rows and
     ``options.skip_invalid`` is false, :class:`ImportCancelled` (nothing saved) on cancel,
@@ -438,7 +444,15 @@ def import_file(store: Store, path: str | Path, options: ImportOptions = ImportO
                          detail={"notices": len(r.notices), "skip_invalid":
                                  options.skip_invalid, "path": str(r.path)})
 
-    totals = store.commit_import(checked(), run=run, by=options.by)
+    recorder = alerts if alerts is not None else SessionAlerts(store, default_profile())
+
+    def record_alerts(written: list[SessionImport]) -> None:
+        for result in written:
+            if result.imported and result.session_id is not None:
+                recorder.update(result.session_id)
+
+    totals = store.commit_import(checked(), run=run, by=options.by,
+                                 before_commit=record_alerts)
     report = found()
     report.sessions = totals.sessions
     report.new = totals.imported

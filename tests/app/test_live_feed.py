@@ -9,10 +9,10 @@ from pathlib import Path
 import hl7
 import pytest
 
+from monitor.app.live_feed import FeedCommit, LiveFeedHandler, message_type_problem
 from monitor.domain.readings import Source
 from monitor.domain.sessions import Patient, Session
 from monitor.domain.vitals import Vital
-from monitor.io.live_feed import FeedCommit, LiveFeedHandler, message_type_problem
 from monitor.io.mllp import MllpListener, PeerInfo
 from monitor.io.mllp_client import MllpClient
 from monitor.store import Store
@@ -99,7 +99,7 @@ def test_fixed_session_takes_every_reading(db_path: Path, store: Store) -> None:
 def test_bad_messages_are_answered_logged_and_save_nothing(
         handler: LiveFeedHandler, store: Store, caplog, message: bytes, code: str,
         reason: str) -> None:
-    with caplog.at_level(logging.WARNING, logger="monitor.io.live_feed"):
+    with caplog.at_level(logging.WARNING, logger="monitor.app.live_feed"):
         ack = handler(message, PEER)
     got, _, text = msa(ack)
     assert got == code
