@@ -26,6 +26,7 @@ its thread)."""
 from __future__ import annotations
 
 import itertools
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ from ..domain.readings import Reading
 from ..domain.schedule import DEFAULT_SCHEDULE
 from ..domain.sessions import Session, SessionStatus
 from ..domain.thresholds import ThresholdProfile
-from ..store import Store
+from ..store import Store, StoreError
 from ..store.alert_state import AlertInputs, AlertStateRow
 
 
@@ -202,14 +203,21 @@ class SessionAlerts:
         """What is kept for the session, if it is still what the database says (cheap:
         two indexed look-ups, no transaction)."""
         kept = self._kept.get(session_id)
-        if kept is None or kept.token != self.store.alert_state_token(session_id):
+        if kept is None or kept.token != (self.store.alert_state_token(session_id) or ""):
+            # Another connection (or an earlier instance) may have saved an evaluation that
+            # is current: take it without the write lock.
+            kept = self._read_back(session_id)
+            if kept is None:
+                return None
+        if kept.inputs != self.store.alert_inputs(session_id, kept.inputs.readings_through):
             return None
-        if kept.inputs != self.store.alert_inputs(session_id):
-            return None
-        if self.store.read_only:
-            return kept
-        session = self.store.get_session(session_id)
-        return kept if kept.baseline == _baseline_key(session) else None
+        if not self.store.read_only:
+            session = self.store.get_session(session_id)
+            if kept.baseline != _baseline_key(session) or _ended_with_open_technical(
+                    session, kept):
+                return None
+        self._kept[session_id] = kept
+        return kept
 
     def _apply(self, session_id: int, change: Callable[[AlertEngine], list[AlertEvent]]
                ) -> AlertUpdate:
@@ -222,8 +230,9 @@ class SessionAlerts:
                 engine = kept.engine or self._engine_from(kept, session)
                 events = change(engine)
                 self.store.record_alert_events(session_id, events)
-                self._save(session_id, engine, self.store.alert_inputs(session_id),
-                           kept.baseline, kept.evaluated_until)
+                self._save(session_id, engine, self.store.alert_inputs(
+                    session_id, kept.inputs.readings_through), kept.baseline,
+                    kept.evaluated_until)
         except BaseException:
             self._kept.pop(session_id, None)
             raise
@@ -233,12 +242,13 @@ class SessionAlerts:
         """Inside a write transaction: carry on from the saved state, or replay."""
         store = self.store
         session = store.get_session(session_id)
-        inputs = store.alert_inputs(session_id)
         baseline = _baseline_key(session)
         kept = self._kept.get(session_id)
         if kept is None or kept.token != store.alert_state_token(session_id):
             kept = self._read_back(session_id)
-        if kept is not None and kept.inputs == inputs and kept.baseline == baseline:
+        inputs = store.alert_inputs(session_id, kept.inputs.readings_through if kept else 0)
+        if kept is not None and kept.inputs == inputs and kept.baseline == baseline \
+                and not _ended_with_open_technical(session, kept):
             self._kept[session_id] = kept
             return AlertUpdate()
         versions = store.profile_versions(session_id)
@@ -349,8 +359,8 @@ class SessionAlerts:
         """A read-only database: evaluate for display, write nothing."""
         session = self.store.get_session(session_id)
         versions = self.store.profile_versions(session_id)
-        inputs = self.store.alert_inputs(session_id)
         row = self._read_back(session_id)
+        inputs = self.store.alert_inputs(session_id, row.inputs.readings_through if row else 0)
         if row is not None and row.inputs == inputs and row.baseline == _baseline_key(session):
             self._kept[session_id] = row
             return
@@ -362,6 +372,13 @@ class SessionAlerts:
         kept = _Kept(self.store.alert_state_token(session_id) or "", engine.state(), inputs,
                      _baseline_key(session), until, engine)
         self._kept[session_id] = kept
+
+
+def _ended_with_open_technical(session: Session, kept: _Kept) -> bool:
+    """A closed session whose saved state still has a technical alert open: closing it
+    changed none of the inputs, but ends them (see ``_after``)."""
+    return session.status is SessionStatus.CLOSED and any(
+        a.get("kind") == AlertKind.TECHNICAL.value for a in kept.state["alerts"])
 
 
 def _latest(reading_time: datetime | None, acks: Iterable[Acknowledgement],
@@ -378,3 +395,52 @@ def bring_up_to_date(store: Store, shipped: ThresholdProfile | ProfileVersion,
     for session_id in session_ids:
         alerts.update(session_id)
 
+
+
+def catch_up_unevaluated(store: Store, shipped: ThresholdProfile | ProfileVersion,
+                         cancelled: Callable[[], bool] = lambda: False) -> int:
+    """Record the alerts of every session never evaluated (a database from before alert
+    states were kept), newest first, each in its own transaction; returns how many. Stops
+    between two sessions when ``cancelled()``."""
+    alerts = SessionAlerts(store, shipped)
+    done = 0
+    while not cancelled():
+        pending = store.sessions_without_alert_state(limit=50)
+        if not pending:
+            break
+        for session_id in pending:
+            if cancelled():
+                return done
+            alerts.update(session_id)
+            alerts.forget(session_id)  # bounded memory over many sessions
+            done += 1
+    return done
+
+
+class BackgroundCatchUp:
+    """Runs :func:`catch_up_unevaluated` in a thread with its own connection (the window
+    starts it on an old database and stops it when it closes)."""
+
+    def __init__(self, db_path: str, shipped: ThresholdProfile | ProfileVersion):
+        self.db_path = db_path
+        self.shipped = shipped
+        self.done = 0
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="alert-catch-up", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the session under way and wait for the thread."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            with Store.open(self.db_path, check=False) as store:
+                self.done = catch_up_unevaluated(store, self.shipped, self._stop.is_set)
+        except StoreError as error:  # the window says nothing: the next start tries again
+            self.error = str(error)

@@ -24,7 +24,8 @@ STREAM_CHUNK = 5000
 
 @dataclass(frozen=True)
 class AlertInputs:
-    """How far a session's alert inputs go: the newest reading row, how many in-error
+    """How far a session's alert inputs go: the newest reading row (a new session's: the
+    newest row of the database when it began, so nothing of it is older), how many in-error
     marks, the newest acknowledgement and how many threshold versions apply."""
 
     readings_through: int
@@ -49,18 +50,23 @@ class AlertStateRow:
 class AlertStateRecords:
     """Mixin: needs the Store core (``_write``, ``_query``, ``_db``)."""
 
-    def alert_inputs(self: Store, session_id: int) -> AlertInputs:
+    def alert_inputs(self: Store, session_id: int, readings_since: int = 0) -> AlertInputs:
         """Where the session's readings, marks, acknowledgements and threshold versions
-        stand now (indexed look-ups; marks are few)."""
+        stand now. ``readings_since`` is a reading id known to be no newer than the
+        session's newest (the last one evaluated): the newest is looked for after it by
+        primary key ("+session_id" keeps SQLite off the session's index), so a long
+        session is not scanned, only the rows stored since. Marks are few: they are read
+        first (CROSS JOIN keeps that order), not the session's readings."""
         row = self._db.execute(
             """SELECT
-                 (SELECT coalesce(max(id), 0) FROM readings WHERE session_id = :s),
-                 (SELECT count(*) FROM reading_marks m JOIN readings r ON r.id = m.reading_id
-                   WHERE r.session_id = :s),
+                 (SELECT coalesce(max(id), :since) FROM readings
+                   WHERE id > :since AND +session_id = :s),
+                 (SELECT count(*) FROM reading_marks m CROSS JOIN readings r
+                   ON r.id = m.reading_id WHERE r.session_id = :s),
                  (SELECT coalesce(max(id), 0) FROM alert_acks WHERE session_id = :s),
                  (SELECT count(*) FROM threshold_profiles
                    WHERE scope = 'clinic' OR (scope = 'session' AND session_id = :s))""",
-            {"s": session_id}).fetchone()
+            {"s": session_id, "since": readings_since}).fetchone()
         return AlertInputs(*(int(x) for x in row))
 
     def alert_state(self: Store, session_id: int) -> AlertStateRow | None:
@@ -102,7 +108,8 @@ class AlertStateRecords:
         db.execute(
             """INSERT INTO alert_state (session_id, token, state, readings_through, marks,
                  acks_through, profiles, baseline, evaluated_until, saved_at)
-               SELECT ?, ?, ?, 0, 0, 0, count(*), ?, NULL, ? FROM threshold_profiles
+               SELECT ?, ?, ?, (SELECT coalesce(max(id), 0) FROM readings), 0, 0, count(*),
+                      ?, NULL, ? FROM threshold_profiles
                WHERE scope = 'clinic' OR (scope = 'session' AND session_id = ?)""",
             [session_id, uuid.uuid4().hex, json.dumps(AlertEngine.initial_state()),
              json.dumps(baseline, sort_keys=True), datetime.now(UTC).isoformat(), session_id])
@@ -143,7 +150,9 @@ class AlertStateRecords:
         last = after_id
         while last < through_id:
             rows = self._db.execute(
-                _READINGS_ROWS_SQL + " WHERE r.session_id = ? AND r.id > ? AND r.id <= ? "
+                # "+r.session_id": walk the primary key from ``last``, not the session's
+                # index (a long session has 100,000 entries there).
+                _READINGS_ROWS_SQL + " WHERE +r.session_id = ? AND r.id > ? AND r.id <= ? "
                 "ORDER BY r.id LIMIT ?", [session_id, last, through_id, STREAM_CHUNK]
             ).fetchall()
             if not rows:

@@ -1,20 +1,17 @@
 """View > Active sessions board: every active session at a glance, most urgent first.
 
-Alerts of background sessions are replayed by the domain (``board.board_row``) from what
-is stored. The board re-reads when this window saves something, when another connection
-commits (``PRAGMA data_version`` changes: another window, an import, a device feed), and
-every half minute for the countdowns; what asks for it within one turn of the event loop
-(opening a session says so three or four times) gets one refresh. The queries are small:
-the active sessions with their summary columns, then each one's acknowledgements and
-marks. The session open in the window is shown from the window's own engine and
-readings, never read again. A long background session (more than ``WORKER_REPLAY_ROWS``
-rows) is replayed in a worker thread (board_replay.py): meanwhile its line shows what was
-last known, and says its alerts are updating if that takes more than ``UPDATING_AFTER_MS``."""
+Alerts come from the application layer's recorder (``monitor.app.alerting``): every writer
+(this window, another workstation, an import, a monitor feed, a headless listener) records
+the alerts of what it stores in the same transaction and keeps each session's engine state,
+so a line costs a few indexed look-ups, never a replay, however long the session. The board
+re-reads when this window saves something, when another connection commits (``PRAGMA
+data_version`` changes), and every half minute for the countdowns; what asks for it within
+one turn of the event loop gets one refresh. An alert that newly needs attention in a chair
+other than the open one is announced with ``alertSounded`` (the window sounds it)."""
 
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,24 +20,19 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from ..app.alerting import SessionAlerts
 from ..domain.alerts import AlertPriority
-from ..domain.board import BoardRow, Replayed, board_row, latest_values, order_board, replay
+from ..domain.board import BoardRow, Replayed, board_row, latest_values, order_board
 from ..domain.profiles import ProfileVersion
 from ..domain.sessions import SessionStatus
 from ..domain.vitals import Vital
 from ..store import Store, StoreError
 from ..store.browse import SessionQuery
-from .board_replay import BoardReplayer
 from .formatting import fmt_duration, fmt_time, fmt_value
 
 POLL_MS = 2000
 REFRESH_MS = 30_000
 MAX_SESSIONS = 40
-#: Background sessions with more rows than this are replayed in a worker thread.
-WORKER_REPLAY_ROWS = 5000
-#: A line whose replay is still under way after this long says its alerts are updating.
-UPDATING_AFTER_MS = 1000
-UPDATING_TEXT = "(alerts updating…)"
 
 PRIORITY_COLOURS = {AlertPriority.HIGH: ("#c62828", "#ffffff"),
                     AlertPriority.MEDIUM: ("#ffd54a", "#3a2a00"),
@@ -61,15 +53,12 @@ def values_text(row: BoardRow) -> str:
     return "  ".join(parts) + f"  at {fmt_time(row.last_reading_at)}"
 
 
-def row_text(row: BoardRow, now: datetime, open_id: int | None, updating: bool = False
-             ) -> str:
-    """Four short lines (the board is a narrow column): who; the worst alert (``updating``:
-    as last known, a replay is taking long); phase and timing; latest values."""
+def row_text(row: BoardRow, now: datetime, open_id: int | None) -> str:
+    """Four short lines (the board is a narrow column): who; the worst alert; phase and
+    timing; latest values."""
     alert = row.worst_alert.text if row.worst_alert else "✓ no active alert"
     if row.active_alert_count > 1:
         alert += f" (+{row.active_alert_count - 1} more)"
-    if updating:
-        alert += f" {UPDATING_TEXT}"
     marker = "▶ " if row.session_id == open_id else ""
     first = f"{marker}{row.patient_id}  {row.patient_name or '(no name)'}"
     timing = [row.phase.value]
@@ -90,15 +79,22 @@ class ActiveBoard(QWidget):
 
     openRequested = Signal(int)  # session id
     updated = Signal()
+    #: An alert of a chair other than the open one newly needs attention: sound it.
+    alertSounded = Signal(object)
 
     def __init__(self, store: Store, shipped: ProfileVersion,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 parent: QWidget | None = None, *, poll_ms: int = POLL_MS):
+                 parent: QWidget | None = None, *, poll_ms: int = POLL_MS,
+                 recorder: SessionAlerts | None = None):
         super().__init__(parent)
         self.setObjectName("activeBoard")
         self.store = store
         self.shipped = shipped
         self.clock = clock
+        self.recorder = recorder or SessionAlerts(store, shipped, clock)
+        #: (session, condition, raised at, priority) of the alerts seen needing attention;
+        #: None until the first refresh (what is active then was sounded when it began).
+        self._noticed: set[tuple[int, str, datetime, int]] | None = None
         self.open_session_id: int | None = None
         self.rows: list[BoardRow] = []
         self.list = QListWidget()
@@ -118,15 +114,6 @@ class ActiveBoard(QWidget):
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         self._seen_version: int | None = None
-        self._replays: dict[int, tuple[tuple[object, ...], Replayed]] = {}
-        self._replayer = BoardReplayer(store.path, store.read_only, shipped, self)
-        self._replayer.replayed.connect(self._replayed)
-        #: Sessions whose line shows a replay that is out of date, since when (ms clock).
-        self._stale_since: dict[int, float] = {}
-        self._updating_timer = QTimer(self)
-        self._updating_timer.setSingleShot(True)
-        self._updating_timer.setInterval(UPDATING_AFTER_MS)
-        self._updating_timer.timeout.connect(self.request_refresh)
         #: How many refreshes ran (each rebuilds every line).
         self.refresh_count = 0
         # Everything that asks for a refresh within one turn of the event loop gets one.
@@ -162,14 +149,13 @@ class ActiveBoard(QWidget):
         return False
 
     def shutdown(self) -> None:
-        """Stop the timers and any replay under way (the window is closing)."""
+        """Stop the timers (the window is closing)."""
         self._poll.stop()
         self._refresh_timer.stop()
-        self._updating_timer.stop()
-        self._replayer.shutdown()
+        self._coalesce.stop()
 
     def watch_close(self, window: QObject) -> None:
-        """Shut down when ``window`` closes (the replay worker must not outlive it)."""
+        """Shut down when ``window`` closes."""
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
@@ -190,12 +176,8 @@ class ActiveBoard(QWidget):
 
     def set_open_session(self, session_id: int | None) -> None:
         """The window opened ``session_id`` (None: none): from now on its line comes from
-        the window's own engine, so a background replay of it asked before is stopped
-        rather than left to slow the window's own load."""
+        the window's own engine and readings."""
         self.open_session_id = session_id
-        if session_id is not None:
-            self._replayer.forget(session_id)
-            self._stale_since.pop(session_id, None)
         self.request_refresh()
 
     def request_refresh(self) -> None:
@@ -205,15 +187,14 @@ class ActiveBoard(QWidget):
             self._coalesce.start()
 
     def refresh(self) -> None:
-        """Re-read the active sessions and replay their alerts (now; see
+        """Re-read the active sessions and their recorded alerts (now; see
         :meth:`request_refresh` for what should merely be brought up to date)."""
         if self._store_gone():
             return
         sessions = self._window_sessions()
         if sessions is not None:
             # The open session is shown as the window has it: first let the window take
-            # in what other connections stored (cheap: only the rows after its newest),
-            # rather than replay 100,000 readings here.
+            # in what other connections stored (cheap: only the rows after its newest).
             sessions.refresh_from_store()
         self._coalesce.stop()  # whatever that asked for is served now
         self.refresh_count += 1
@@ -222,101 +203,71 @@ class ActiveBoard(QWidget):
             self._seen_version = self.store.data_version()
             summaries = self.store.browse_sessions(
                 SessionQuery(status=SessionStatus.ACTIVE, sort="started"), limit=MAX_SESSIONS)
-            rows, updating = [], set()
+            rows = []
             for summary in summaries:
                 session = self.store.get_session(summary.id)
                 acks = self.store.acknowledgements(summary.id)
                 versions = self.store.profile_versions(summary.id)
-                live = self._live_replay(summary.id)
-                kept = self._replays.get(summary.id)
-                if live is not None and self._replayer.pending(summary.id):
-                    # Asked for before the window opened it; the window's engine shows
-                    # it now, and a second replay would only slow the window's own load.
-                    self._replayer.forget(summary.id)
-                    self._stale_since.pop(summary.id, None)
-                if live is None:
-                    # Replaying a long session is the costly part; redo it only when
-                    # something it depends on was stored since the last time. Rows are
-                    # only ever added (the count is kept by a trigger), marks likewise.
-                    signature = (summary.reading_count, summary.last_reading_at,
-                                 len(self.store.marked_reading_ids(summary.id)), len(acks),
-                                 len(versions), session.baseline)
-                    if kept is None or kept[0] != signature:
-                        kept = self._replay_for(session, summary.reading_count, signature,
-                                                acks, versions, kept)
-                    if self._late(summary.id):
-                        updating.add(summary.id)
+                shown = self._live(summary.id) or self._recorded(summary.id)
                 rows.append(board_row(session, (), acks, versions, self.shipped,
                                       self.store.schedule(summary.id), now,
-                                      replayed=live or kept[1]))
+                                      replayed=shown))
         except (StoreError, sqlite3.ProgrammingError) as error:
             self.status.setText(str(error))
             return
         self.rows = order_board(rows)
-        self._show(now, updating)
+        self._announce([r.session_id for r in self.rows])
+        self._show(now)
         self.updated.emit()
 
-    def _replay_for(self, session: Any, count: int, signature: tuple[object, ...],
-                    acks: list[Any], versions: list[ProfileVersion],
-                    kept: tuple[tuple[object, ...], Replayed] | None
-                    ) -> tuple[tuple[object, ...], Replayed]:
-        """The replay to show for a background session whose stored state is
-        ``signature``: a short one replayed now; a long one asked of the worker, showing
-        meanwhile what was last known (at first its latest rows alone, read cheaply)."""
-        session_id = session.id or 0
-        if count <= WORKER_REPLAY_ROWS:
-            kept = (signature, replay(session, self.store.readings(session_id), acks,
-                                      versions, self.shipped))
-            self._replays[session_id] = kept
-            return kept
-        self._replayer.request(session_id, signature)
-        self._stale_since.setdefault(session_id, time.monotonic())
-        self._updating_timer.start()
-        if kept is None:
-            newest = self.store.opening_readings(session_id, 1)
-            kept = ((), replay(session, newest, acks, versions, self.shipped))
-        return kept
+    def _recorded(self, session_id: int) -> Replayed:
+        """A background session's alerts as recorded (the recorder catches up only what no
+        writer evaluated yet, e.g. a session from an older version) and its latest values
+        (its newest rows, read cheaply)."""
+        engine = self.recorder.engine(session_id)
+        values, newest = latest_values(self.store.opening_readings(session_id, 1))
+        return engine, values, newest
 
-    def _late(self, session_id: int) -> bool:
-        since = self._stale_since.get(session_id)
-        return since is not None and (time.monotonic() - since) * 1000 >= UPDATING_AFTER_MS
-
-    def _replayed(self, session_id: int, signature: tuple[object, ...],
-                  replayed: Replayed | None) -> None:
-        """A worker's replay is in: keep it and show it (a newer state is asked for by
-        the refresh, which compares signatures)."""
-        if replayed is not None:
-            self._replays[session_id] = (signature, replayed)
-        if not self._replayer.pending(session_id):
-            self._stale_since.pop(session_id, None)
-        self.request_refresh()
+    def _announce(self, session_ids: list[int]) -> None:
+        """Say which alerts of other chairs newly need attention (unacknowledged, new or
+        escalated since the last look). What is active at the first look is not news."""
+        first = self._noticed is None
+        noticed = self._noticed if self._noticed is not None else set()
+        for session_id in session_ids:
+            if session_id == self.open_session_id:
+                continue  # the window sounds its own session
+            for alert in self.recorder.active(session_id):
+                key = (session_id, alert.condition, alert.raised_at, int(alert.priority))
+                if alert.acknowledged_at is not None or key in noticed:
+                    continue
+                noticed.add(key)
+                if not first:
+                    self.alertSounded.emit(alert)
+        self._noticed = noticed
 
     def _window_sessions(self) -> Any:
         """The session controller of the window the board is in, if any."""
         return getattr(getattr(self.window(), "alerts", None), "sessions", None)
 
-    def _live_replay(self, session_id: int) -> Replayed | None:
+    def _live(self, session_id: int) -> Replayed | None:
         """The open session's alerts from the window's own engine and its latest values
-        from the window's readings (brought up to date by :meth:`refresh`): replaying or
-        re-reading a long session here would double the cost of opening or charting it.
-        None when the board is not in a window with that session open."""
+        from the window's readings (brought up to date by :meth:`refresh`). None when the
+        board is not in a window with that session open."""
         engine = getattr(getattr(self.window(), "alerts", None), "engine", None)
         sessions = self._window_sessions()
         if engine is None or sessions is None or sessions.session is None \
                 or sessions.session.id != session_id:
             return None
         if getattr(sessions, "loading", False):
-            # A long session still loading: its engine carries on from the recorded alerts
-            # and its newest readings are in hand; replaying it here would block the window.
+            # A long session still loading: its newest readings are in hand.
             values, newest = latest_values(sessions.readings)
             return engine, values, newest
         return engine, sessions.latest_values(), sessions.newest_taken_at()
 
-    def _show(self, now: datetime, updating: set[int] | frozenset[int] = frozenset()) -> None:
+    def _show(self, now: datetime) -> None:
         self.list.clear()
         for row in self.rows:
-            item = QListWidgetItem(row_text(row, now, self.open_session_id,
-                                            row.session_id in updating))
+            item = QListWidgetItem(row_text(row, now, self.open_session_id))
             item.setData(Qt.ItemDataRole.UserRole, row.session_id)
             item.setToolTip("Click to open this session")
             priority = row.worst_alert.priority if row.worst_alert else (

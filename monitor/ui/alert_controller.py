@@ -1,24 +1,27 @@
-"""The alert workflow of the open session, as the UI sees it.
+"""The alert workflow of the open session, as the window sees it: a Qt adapter over the
+application layer's :class:`monitor.app.alerting.SessionAlerts`, which evaluates and records
+every alert (in the transaction that stored what raised it, whoever stored it).
 
-Keeps an AlertEngine in step with the session's readings, acknowledgements and threshold
-profile versions, records every alert change in the store, and lets time pass (reminders,
-overdue readings, a silent feed) with a one-second tick. Widgets call its methods and listen
-to its signals; every rule lives in the domain."""
+This controller only shows and sounds: it takes the session's engine from the recorder after
+every change (a reading here or at another workstation, an import, the live feed, a
+correction), sounds each alert that newly needs attention, and lets time pass with a
+one-second tick (reminders, reading overdue, feed silent: recorded by the recorder too).
+Widgets call its methods and listen to its signals; every rule lives in the domain and the
+app layer."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..domain.alert_timeline import effective_version, rebuild
+from ..app.alerting import AlertUpdate, BackgroundCatchUp
+from ..domain.alert_timeline import effective_version
 from ..domain.alerts import (
-    Acknowledgement,
     Alert,
     AlertEngine,
-    AlertEvent,
     AlertEventType,
     AlertSettings,
     validate_settings,
@@ -32,19 +35,13 @@ from ..domain.events import (
     validate_sedation_entry,
 )
 from ..domain.profiles import ProfileScope, ProfileVersion
-from ..domain.readings import Reading
+from ..domain.readings import initials_errors
 from ..domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule, session_due_times
-from ..domain.sessions import SessionStatus
 from ..domain.thresholds import ThresholdProfile, validate_profile
-from ..store import Store
 from ..store.clinical import StoredAlert
 from .session_controller import SessionController
-from .session_loader import BackgroundStep, LoadedReadings, LoadResult
 
 TICK_MS = 1000
-
-#: Event types that deserve a sound and may break through an audio pause.
-SOUNDING = (AlertEventType.RAISED, AlertEventType.ESCALATED, AlertEventType.REMINDED)
 
 
 class AlertController(QObject):
@@ -57,40 +54,44 @@ class AlertController(QObject):
     scheduleChanged = Signal()
     timelineChanged = Signal()
     ticked = Signal()  # once a second, for countdowns
-    #: A long session's alerts began or finished catching up in the background (see
-    #: :attr:`updating`).
-    updatingChanged = Signal()
 
     def __init__(self, sessions: SessionController, shipped: ThresholdProfile,
                  parent: QObject | None = None, *, tick_ms: int | None = TICK_MS):
         super().__init__(parent)
         self.sessions = sessions
         self.store = sessions.store
+        self.recorder = sessions.recorder
         self.shipped = ProfileVersion(shipped)
-        self.engine: AlertEngine | None = None
         self.last_feed_message_at: datetime | None = None
+        self._engine: AlertEngine | None = None
         self._versions: list[ProfileVersion] = []
         self._schedule: ReadingSchedule = DEFAULT_SCHEDULE
+        #: (session, condition, raised at, priority) of every alert already sounded here.
+        self._sounded: set[tuple[int, str, datetime, int]] = set()
         sessions.sessionChanged.connect(self._session_changed)
-        sessions.readingSaved.connect(self._reading_saved)
-        sessions.readingsAmended.connect(self._amended)
-        sessions.readingsLoaded.connect(self._loaded)
-        sessions.loader.add_step("alerts", self._replay_step)
-        sessions.loader.rederived.connect(self._rederived)
-        self._restored_acks = 0
-        self._updating = False
-        self._saved_meanwhile: list[Reading] = []
-        # The newest reading time the engine has seen: a reading older than that is late
-        # and needs a replay. Kept here so no save looks through every reading.
-        self._evaluated_until: datetime | None = None
+        sessions.readingSaved.connect(self._changed)
+        sessions.readingsAmended.connect(self._changed)
+        sessions.readingsLoaded.connect(self._changed)
+        sessions.alertsRecorded.connect(self._recorded)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.tick)
         if tick_ms is not None:
             self._timer.start(tick_ms)
+        #: Records the alerts of sessions from before alert states were kept (an older
+        #: database), newest first, without holding up the window.
+        self.catch_up: BackgroundCatchUp | None = None
+        if not self.store.read_only and self.store.sessions_without_alert_state(limit=1):
+            self.catch_up = BackgroundCatchUp(self.store.path, self.shipped)
+            self.catch_up.start()
 
     @property
     def clock(self) -> Callable[[], datetime]:
         return self.sessions.clock
+
+    @property
+    def engine(self) -> AlertEngine | None:
+        """The open session's alert engine as the recorder keeps it (for display)."""
+        return self._engine
 
     # -- session life ---------------------------------------------------------------------
 
@@ -101,222 +102,62 @@ class AlertController(QObject):
     def _session_changed(self) -> None:
         session_id = self._session_id()
         if session_id is None:
-            self.engine = None
+            self._engine = None
             self.alertsChanged.emit()
             return
         self._versions = self.store.profile_versions(session_id)
         self._apply_profile()
         self._schedule = self.store.schedule(session_id) or DEFAULT_SCHEDULE
-        self._set_updating(self.sessions.loader.rederiving)  # opening cancels a replay
-        if self.sessions.loading:
-            self._restore(session_id)
-        else:
-            self._replay()
+        # What was active when the session opened was sounded when it happened.
+        self._refresh(sound=False)
+        self.tick()
         self.scheduleChanged.emit()
         self.timelineChanged.emit()
 
-    def rebuild(self) -> None:
-        """Replay the whole session (after a correction, an in-error mark or an import) and
-        make the recorded alerts match."""
+    def _changed(self, *_: object) -> None:
+        """Readings changed (here, at another workstation, an import, the live feed): the
+        recorder has the alerts they raised; show them and sound what is new."""
+        self._refresh()
+
+    def _recorded(self, update: AlertUpdate) -> None:
+        for event in update.events:
+            if event.type is AlertEventType.REMINDED and not self.passive():
+                self.alertSounded.emit(event.alert)
+        self._refresh()
+
+    def _refresh(self, *, sound: bool = True) -> None:
         session_id = self._session_id()
-        if session_id is None:
+        if session_id is None or self.store.closed:
+            self._engine = None
+            self.alertsChanged.emit()
             return
-        acknowledgements = self.store.acknowledgements(session_id)
-        # The replay of a long session makes a few hundred thousand short-lived tuples;
-        # with the collector on, each batch of them walks every reading held in memory.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            self.engine = rebuild(self._versions, self.shipped, self.sessions.baseline,
-                                  self.sessions.readings, acknowledgements,
-                                  self.version().settings)
-        finally:
-            if collecting:
-                gc.enable()
-        self._evaluated_until = self.sessions.newest_taken_at()
-        self._carry_on_technical(session_id)
-        if not self.passive():
-            self.store.sync_alerts(session_id, self.engine.history())
-        # This replay used every reading in hand: one still running in the background is
-        # out of date, and its result is ignored when it comes (see _rederived).
-        self._set_updating(False)
-        self.tick()
+        self._engine = self.recorder.engine(session_id)
+        quiet = not sound or self.passive()
+        for alert in self._engine.active_alerts():
+            key = (session_id, alert.condition, alert.raised_at, int(alert.priority))
+            if alert.acknowledged_at is None and key not in self._sounded:
+                self._sounded.add(key)
+                if not quiet:
+                    self.alertSounded.emit(alert)
         self.alertsChanged.emit()
 
-    @property
-    def updating(self) -> bool:
-        """True while a long session's alerts are replayed in the background after a
-        correction, an in-error mark or a late reading: until the replay takes over, the
-        alerts are those from before it (new readings still raise theirs at once)."""
-        return self._updating
-
-    def _set_updating(self, updating: bool) -> None:
-        if updating != self._updating:
-            self._updating = updating
-            self.updatingChanged.emit()
-
-    def _amended(self) -> None:
-        """Readings changed other than by a new newest one: replay the session."""
-        if self.sessions.loading:
-            # The load under way replays it (it reads the session again, acknowledgements
-            # given so far included) and has cancelled any replay of ours.
-            if self.engine is not None:
-                self._restored_acks = len(self.engine.acknowledgements())
-            self._saved_meanwhile = []
-            self._set_updating(False)
-            return
-        self._replay()
-
-    def _replay(self) -> None:
-        """Replay the session: a short one at once (:meth:`rebuild`), a long one in the
-        loader's worker (seconds for 100,000 readings), carrying on meanwhile with the
-        engine in hand; :meth:`_rederived` takes the replay over when it is done."""
-        session_id = self._session_id()
-        step = self._replay_step()
-        if (self.engine is None or session_id is None or step is None
-                or len(self.sessions.readings) <= self.sessions.large_session):
-            self.rebuild()
-            return
-        self._restored_acks = len(self.engine.acknowledgements())
-        self._saved_meanwhile = []
-        self.sessions.loader.rederive(self.store, session_id, self.sessions.readings,
-                                      {"alerts": step})
-        self._set_updating(True)
-
-    def _rederived(self, result: LoadResult) -> None:
-        if not self._updating or result.session_id != self._session_id():
-            return
-        extra, self._saved_meanwhile = self._saved_meanwhile, []
-        replayed = result.readings.derived.get("alerts")
-        if replayed is None:  # the worker failed: replay here, as a short session would
-            self.rebuild()
-        else:
-            self._take_over(*replayed, extra)
-        self._set_updating(False)
-
-    def _carry_on_technical(self, session_id: int, stored: list[Alert] | None = None) -> None:
-        """The engine takes over the technical alerts recorded as still open (they are not
-        replayed), so a restart does not raise "reading overdue" a second time. In a closed
-        session they end when it was closed: nothing is due after discharge."""
-        session = self.sessions.session
-        if self.engine is None or self.store.read_only or session is None:
-            return
-        if stored is None:
-            stored = [s.alert for s in self.store.alert_history(session_id)
-                      if s.withdrawn_at is None]
-        events = self.engine.carry_on(stored)
-        if session.status is SessionStatus.CLOSED:
-            events += self.engine.end_technical(session.closed_at or self.clock())
-        if events:
-            self.store.record_alert_events(session_id, events)
-
-    def _restore(self, session_id: int) -> None:
-        """Carry on from the recorded alerts while a long session loads: the full replay
-        runs in the loader's worker (:meth:`_replay_step`) and replaces this engine."""
-        acknowledgements = self.store.acknowledgements(session_id)
-        stored = [s.alert for s in self.store.alert_history(session_id)
-                  if s.withdrawn_at is None]
-        self.engine = AlertEngine.restore(self.profile, self.sessions.baseline,
-                                          self.version().settings, stored,
-                                          self.sessions.current_readings(), acknowledgements)
-        self._restored_acks = len(acknowledgements)
-        self._evaluated_until = self.sessions.newest_taken_at()
-        self._carry_on_technical(session_id, stored)
-        self.tick()
-        self.alertsChanged.emit()
-
-    def _replay_step(self) -> BackgroundStep | None:
-        """The replay a background load runs, with this session's inputs as of now."""
-        versions, shipped = list(self._versions), self.shipped
-        baseline, settings = dict(self.sessions.baseline), self.version().settings
-        session_id = self._session_id()
-
-        def replay(store: Store, readings: LoadedReadings, cancelled: Callable[[], bool]
-                   ) -> tuple[AlertEngine, list[Acknowledgement]]:
-            acknowledgements = store.acknowledgements(session_id or 0)
-            collecting = gc.isenabled()
-            gc.disable()  # see rebuild
-            try:
-                return rebuild(versions, shipped, baseline, readings.current,
-                               acknowledgements, settings, cancelled), acknowledgements
-            finally:
-                if collecting:
-                    gc.enable()
-
-        return replay if session_id is not None else None
-
-    def _loaded(self, result: LoadResult, extra: list[Reading]) -> None:
-        """A long session is loaded: take the worker's replay, bring it up to what was
-        charted and acknowledged here meanwhile, and make the recorded alerts match."""
-        replayed = result.readings.derived.get("alerts")
-        if replayed is None or self.engine is None:
-            self.rebuild()
-            return
-        self._take_over(*replayed, extra)
-
-    def _take_over(self, engine: AlertEngine, replayed_acks: list[Acknowledgement],
-                   extra: list[Reading]) -> None:
-        """A replay from the worker becomes the engine, once it has seen what was charted
-        (``extra``) and acknowledged here meanwhile; the recorded alerts are made to match."""
-        if self.engine is None:
-            self.rebuild()
-            return
-        given_here = self.engine.acknowledgements()[self._restored_acks:]
-        steps: list[tuple[datetime, int, Reading | Acknowledgement]] = [
-            (r.taken_at, 0, r) for r in extra]
-        steps += [(a.at, 1, a) for a in given_here if a not in replayed_acks]
-        for _, _, step in sorted(steps, key=lambda s: s[:2]):
-            if isinstance(step, Acknowledgement):
-                engine.acknowledge_condition(step.condition, step.by, step.at)
-            else:
-                engine.on_reading(step)
-        self.engine = engine
-        self._evaluated_until = self.sessions.newest_taken_at()
-        session_id = self._session_id()
-        if session_id is not None:
-            self._carry_on_technical(session_id)
-        if session_id is not None and not self.passive():
-            self.store.sync_alerts(session_id, engine.history())
-        self.tick()
-        self.alertsChanged.emit()
+    def sound_elsewhere(self, alert: Alert) -> None:
+        """An alert of another chair (seen by the active sessions board) needs sounding."""
+        if not self.store.read_only:
+            self.alertSounded.emit(alert)
 
     def passive(self) -> bool:
         """A closed session, or any session of a read-only database, is shown as recorded:
-        its alerts are replayed for display but nothing is stored, sounded or reminded."""
+        nothing is sounded or reminded."""
         session = self.sessions.session
         return self.store.read_only or (session is not None
                                         and session.status.value == "closed")
-
-    def _reading_saved(self, reading: Reading) -> None:
-        if self.engine is None:
-            return
-        if self._updating:
-            self._saved_meanwhile.append(reading)  # the replay under way has not seen it
-        newest = self._evaluated_until
-        if newest is not None and reading.taken_at < newest:
-            self._amended()  # late charting: the replay puts it in its place
-            return
-        self._evaluated_until = reading.taken_at
-        self._record(self.engine.on_reading(reading))
-
-    def _record(self, events: list[AlertEvent]) -> None:
-        session_id = self._session_id()
-        if not events or session_id is None:
-            return
-        if self.passive():
-            self.alertsChanged.emit()
-            return
-        self.store.record_alert_events(session_id, events)
-        for event in events:
-            if event.type in SOUNDING:
-                self.alertSounded.emit(event.alert)
-        self.alertsChanged.emit()
 
     # -- queries --------------------------------------------------------------------------
 
     def active_alerts(self) -> list[Alert]:
         """Unresolved alerts, highest priority first."""
-        return self.engine.active_alerts() if self.engine else []
+        return self._engine.active_alerts() if self._engine else []
 
     def history(self) -> list[StoredAlert]:
         """Every alert recorded for the session, as stored."""
@@ -326,31 +167,46 @@ class AlertController(QObject):
     # -- actions --------------------------------------------------------------------------
 
     def acknowledge(self, alert_id: int, by: str) -> None:
-        """Acknowledge one alert with the nurse's initials."""
-        if self.engine is None:
+        """Acknowledge one alert with the nurse's initials (recorded with who and when)."""
+        session_id = self._session_id()
+        if self._engine is None or session_id is None:
             return
-        if not by.strip():
-            raise ValidationFailed([FieldError("Initials", "enter your initials to acknowledge")])
-        self._record(self.engine.acknowledge(alert_id, by, self.clock()))
+        errors = initials_errors(by)
+        if errors:
+            raise ValidationFailed(errors)
+        # Gone meanwhile (resolved, or renumbered by a replay): show what is now.
+        with suppress(KeyError):
+            self.recorder.acknowledge(session_id, alert_id, by)
+        self._refresh()
 
     def acknowledge_all(self, by: str) -> None:
         """Acknowledge every active, unacknowledged alert (what the banner's button does)."""
-        for alert in self.active_alerts():
-            if alert.acknowledged_at is None:
-                self.acknowledge(alert.id, by)
+        session_id = self._session_id()
+        if self._engine is None or session_id is None:
+            return
+        errors = initials_errors(by)
+        if errors:
+            raise ValidationFailed(errors)
+        self.recorder.acknowledge_all(session_id, by)
+        self._refresh()
 
     def shutdown(self) -> None:
-        """Stop the clock (the window is closing)."""
+        """Stop the clock and the catching up (the window is closing)."""
         self._timer.stop()
+        if self.catch_up is not None:
+            self.catch_up.stop()
 
     def tick(self) -> None:
-        """Let time pass: reminders and technical alerts."""
+        """Let time pass: reminders and technical alerts (recorded by the recorder)."""
         if self.store.closed:
             self._timer.stop()
             return
-        if self.engine is not None and not self.passive():
-            self._record(self.engine.tick(self.clock(), next_due_at=self.next_due(),
-                                          last_feed_message_at=self.last_feed_message_at))
+        session_id = self._session_id()
+        if session_id is not None and self._engine is not None and not self.passive():
+            update = self.recorder.tick(session_id,
+                                        last_feed_message_at=self.last_feed_message_at)
+            if update.events:
+                self._recorded(update)
         self.ticked.emit()
 
     def feed_message_received(self, at: datetime) -> None:
@@ -404,8 +260,8 @@ class AlertController(QObject):
             return
         self._versions = self.store.profile_versions(session_id)
         self._apply_profile()
-        if self.engine is not None:
-            self._record(self.engine.set_profile(self.profile, self.clock()))
+        self.recorder.update(session_id)  # the new limits apply from now on
+        self._refresh()
         self.profileChanged.emit()
         self.sessions.sessionChanged.emit()  # bands redraw, readings re-classify
 
@@ -418,8 +274,9 @@ class AlertController(QObject):
         session_id = self._session_id()
         if session_id is None:
             return
-        if not by.strip():
-            raise ValidationFailed([FieldError("Initials", "enter your initials")])
+        errors = initials_errors(by)
+        if errors:
+            raise ValidationFailed(errors)
         self.store.set_schedule(session_id, schedule, by.strip().upper())
         self._schedule = schedule
         self.tick()

@@ -25,7 +25,6 @@ from .import_dialog import install_import
 from .loading_note import install_loading_note
 from .main_window import MainWindow
 from .news2_panel import install_news2
-from .replay_note import install_replay_note
 from .review import install_review
 from .schedule_overlay import install_due_overlay
 from .schedule_panel import install_schedule
@@ -75,7 +74,6 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     install_review(window)
     install_backups(window)
     install_loading_note(window)
-    install_replay_note(window)
     now = datetime.now(UTC)
     session_id: int | None = None
     if options.demo:

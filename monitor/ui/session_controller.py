@@ -18,11 +18,18 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..app.alerting import AlertUpdate, SessionAlerts
 from ..domain.charted_scores import reading_order
 from ..domain.closing import DischargeDetails, validate_amendment, validate_discharge
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.ordered import replaced_in_order
-from ..domain.readings import Reading, ReadingStatus, corrected, validate_reading
+from ..domain.readings import (
+    Reading,
+    ReadingStatus,
+    corrected,
+    initials_errors,
+    validate_reading,
+)
 from ..domain.sessions import Session, SessionStatus, validate_session
 from ..domain.thresholds import ThresholdProfile
 from ..domain.vitals import Vital
@@ -99,6 +106,9 @@ class SessionController(QObject):
     #: saved here meanwhile that it did not include (already in ``readings``). Emitted
     #: just before readingsChanged.
     readingsLoaded = Signal(object, object)
+    #: The alerts a change made here raised, escalated or ended (an AlertUpdate), recorded
+    #: in the same transaction by the recorder.
+    alertsRecorded = Signal(object)
 
     def __init__(self, store: Store, profile: ThresholdProfile,
                  clock: Callable[[], datetime] = utc_now, parent: QObject | None = None):
@@ -106,6 +116,8 @@ class SessionController(QObject):
         self.store = store
         self.profile = profile
         self.clock = clock
+        #: The one place that evaluates and records alerts (app layer), for this connection.
+        self.recorder = SessionAlerts(store, profile, lambda: self.clock())  # follows a set clock
         self.session: Session | None = None
         self._readings: list[Reading] = []
         self._change: ReadingsChange | None = None
@@ -217,7 +229,9 @@ class SessionController(QObject):
         errors = validate_session(session, self.clock())
         if errors:
             raise ValidationFailed(errors)
-        self.session = self.store.update_session(session, by, reason)
+        with self.store.transaction():
+            self.session = self.store.update_session(session, by, reason)
+            self.recorder.update(self.session.id or 0)  # a new baseline re-evaluates
         self.sessionChanged.emit()
         return self.session
 
@@ -241,9 +255,11 @@ class SessionController(QObject):
         if errors:
             raise ValidationFailed(errors)
         assert details.discharged_at is not None
-        self.session = self.store.close_session(
-            session.id or 0, details.by.strip().upper(), details.discharged_at,
-            details.to_dict())
+        with self.store.transaction():
+            self.session = self.store.close_session(
+                session.id or 0, details.by.strip().upper(), details.discharged_at,
+                details.to_dict())
+            self.recorder.update(session.id or 0)  # nothing is due after discharge
         self.sessionChanged.emit()
         return self.session
 
@@ -283,10 +299,13 @@ class SessionController(QObject):
         errors = validate_reading(reading, self.clock())
         if errors:
             raise ValidationFailed(errors)
-        if self.amendment is not None:
-            saved = self.store.amend_add_reading(session.id or 0, reading, *self.amendment)
-        else:
-            saved = self.store.add_reading(session.id or 0, reading)
+        with self.store.transaction():
+            if self.amendment is not None:
+                saved = self.store.amend_add_reading(session.id or 0, reading,
+                                                     *self.amendment)
+            else:
+                saved = self.store.add_reading(session.id or 0, reading)
+            update = self.recorder.update(session.id or 0)
         # Put the committed reading in its place rather than re-reading the session: a
         # device session of 100,000 readings would otherwise take most of a second.
         self._change_readings((), (saved,))
@@ -294,6 +313,7 @@ class SessionController(QObject):
             self._saved_while_loading.append(saved)
         self.readingsChanged.emit()
         self.readingSaved.emit(saved)
+        self._recorded(update)
         return saved
 
     def correct_reading(self, original: Reading, values: Mapping[Vital, float], by: str,
@@ -307,33 +327,41 @@ class SessionController(QObject):
             errors.append(REASON_MISSING)
         if errors:
             raise ValidationFailed(errors)
-        if self.amendment is not None:
-            saved = self.store.amend_correct_reading(original.id or 0, replacement, by,
-                                                     f"{self.amendment[1]}: {reason}")
-        else:
-            saved = self.store.correct_reading(original.id or 0, replacement, by, reason)
+        with self.store.transaction():
+            if self.amendment is not None:
+                saved = self.store.amend_correct_reading(original.id or 0, replacement, by,
+                                                         f"{self.amendment[1]}: {reason}")
+            else:
+                saved = self.store.correct_reading(original.id or 0, replacement, by, reason)
+            update = self.recorder.update(self._require_session().id or 0)
         self._restate(self.store.readings_with_ids([original.id or 0, saved.id or 0]))
+        self._recorded(update)
         return saved
 
     def mark_in_error(self, original: Reading, by: str, reason: str) -> Reading:
         """Mark ``original`` as entered in error, with who and why."""
-        self._require_session()
-        errors = []
-        if not by.strip():
-            errors.append(FieldError("Initials", "enter your initials"))
+        session = self._require_session()
+        errors = initials_errors(by)
         if not reason.strip():
             errors.append(REASON_MISSING)
         if errors:
             raise ValidationFailed(errors)
-        if self.amendment is not None:
-            marked = self.store.amend_mark_in_error(original.id or 0, by.strip().upper(),
-                                                    f"{self.amendment[1]}: {reason}")
-        else:
-            marked = self.store.mark_entered_in_error(original.id or 0, by.strip().upper(),
-                                                      reason)
+        with self.store.transaction():
+            if self.amendment is not None:
+                marked = self.store.amend_mark_in_error(original.id or 0, by.strip().upper(),
+                                                        f"{self.amendment[1]}: {reason}")
+            else:
+                marked = self.store.mark_entered_in_error(original.id or 0,
+                                                          by.strip().upper(), reason)
+            update = self.recorder.update(session.id or 0)
         self._marked |= {marked.id or 0}
         self._restate([marked])
+        self._recorded(update)
         return marked
+
+    def _recorded(self, update: AlertUpdate) -> None:
+        if update.events:
+            self.alertsRecorded.emit(update)
 
     def _restate(self, rows: Sequence[Reading]) -> None:
         """Put ``rows`` (as now stored: corrected or marked ones, new ones) in place of

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from monitor.app.alerting import SessionAlerts
 from monitor.domain.charted_scores import news2_trend
 from monitor.domain.readings import ReadingStatus, new_reading
 from monitor.domain.vitals import Vital
-from monitor.ui import active_board
 from monitor.ui.news2_panel import MAX_MARKERS, News2Memo, News2Panel
 
 T0 = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
@@ -53,20 +53,26 @@ def test_remembered_scores_match_scoring_each_reading():
     assert memo.trend(list(reversed(readings))) == expected  # second pass: from the memo
 
 
-def test_the_board_shows_the_open_session_without_replaying_it(qtbot, window, monkeypatch):
+def test_the_board_shows_recorded_alerts_without_replaying_any_session(
+        qtbot, window, store, monkeypatch):
     replayed = []
-    real_replay = active_board.replay
-    monkeypatch.setattr(active_board, "replay",
-                        lambda session, *a: replayed.append(session.id) or real_replay(
-                            session, *a))
+    real_replay = SessionAlerts._replay
+    monkeypatch.setattr(SessionAlerts, "_replay", lambda self, session, *a: (
+        replayed.append(session.id), real_replay(self, session, *a))[1])
+    other, _ = store.session_for_patient("P-200")
     board = window.review.board
-    open_id = window.controller.session.id
     window.controller.save_reading(new_reading(datetime.now(UTC), {
         Vital.SBP: 185, Vital.DBP: 80}, entered_by="AB"))
+    with store.transaction():  # a reading at another chair, as every writer stores one
+        store.add_reading(other.id, new_reading(datetime.now(UTC), {Vital.SPO2: 86},
+                                                entered_by="CD"))
+        window.controller.recorder.update(other.id)
     board.refresh()
     line = next(t for t in board.texts() if "P-100" in t.splitlines()[0])
     assert "*** SBP 185 > 180" in line and "BP 185/80" in line
-    assert open_id not in replayed
+    line = next(t for t in board.texts() if "P-200" in t.splitlines()[0])
+    assert "*** SpO2 86 < 90" in line
+    assert replayed == []
 
 
 def test_the_board_replays_the_open_session_when_the_window_is_behind(qtbot, window,
