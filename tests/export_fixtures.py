@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from monitor.app.export import load_record
 from monitor.domain.alerts import AlertEngine
 from monitor.domain.events import (
     ClinicalEventKind,
@@ -17,7 +18,7 @@ from monitor.domain.profiles import ProfileVersion
 from monitor.domain.readings import new_reading
 from monitor.domain.sessions import Infusion, Patient, Session
 from monitor.domain.vitals import Vital
-from monitor.io.export_data import SessionRecord, load_record
+from monitor.io.export_data import SessionRecord
 from monitor.resources import default_profile
 from monitor.store import Store
 

@@ -1,19 +1,23 @@
 """``python main.py export --session ID --format FMT -o OUT [--db PATH] [--deidentify]``:
-export one session headless, for archiving scripts. Works without a display (Qt offscreen).
-Exit status 0 on success, 1 when the export fails (unknown session, unwritable path), 2 for
-bad arguments."""
+export one session headless, for archiving scripts: a thin command line over
+monitor.app.export.export_session. csv, json and fhir import no Qt; png, svg and pdf work
+without a display (Qt offscreen). Exit status 0 on success, 1 when the export fails (unknown
+session, unwritable path), 2 for bad arguments."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..app.export import ExportRequest, export_session
+from ..domain.profiles import ProfileVersion
 from ..io.export_data import FORMATS
 from ..paths import default_db_path
+from ..resources import default_profile
+from ..store import Store, StoreError
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -57,10 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _needs_display(fmt: str) -> bool:
-    return fmt in ("png", "svg", "pdf")
-
-
 def run(argv: Sequence[str]) -> int:
     """Run the command; returns the exit status."""
     parser = build_parser()
@@ -69,42 +69,19 @@ def run(argv: Sequence[str]) -> int:
         parser.error("--from and --to go together")
     if options.start is not None and options.end <= options.start:
         parser.error("--to must be after --from")
-    if options.size is not None:
-        from ..ui.chart_render import MAX_SIDE, MIN_SIDE
-
-        if not all(MIN_SIDE <= side <= MAX_SIDE for side in options.size):
-            parser.error(f"--size: each side must be between {MIN_SIDE} and {MAX_SIDE} px")
-    if _needs_display(options.format) and not (os.environ.get("DISPLAY")
-                                               or os.environ.get("WAYLAND_DISPLAY")):
-        # Must be set before the QApplication exists; an explicit choice is kept.
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from ..domain.profiles import ProfileVersion
-    from ..io.deidentify import deidentify
-    from ..io.export_data import load_record
-    from ..resources import default_profile
-    from ..store import Store, StoreError
-
-    db_path = options.db or default_db_path()
     try:
-        with Store.open(db_path, read_only=True) as store:
-            record = load_record(store, options.session, ProfileVersion(default_profile()),
-                                 datetime.now(UTC))
+        request = ExportRequest(options.format, options.output, options.size, options.start,
+                                options.end)
+    except ValueError as error:
+        parser.error(f"--size: {error}")
+    try:
+        with Store.open(options.db or default_db_path(), read_only=True) as store:
+            export_session(store, options.session, request,
+                           shipped=ProfileVersion(default_profile()), now=datetime.now(UTC),
+                           deidentify=options.deidentify)
     except StoreError as error:
         print(f"export: {error}", file=sys.stderr)
         return 1
-    if options.deidentify:
-        record = deidentify(record)
-    from ..ui.export_dialog import ExportRequest, prepare_pictures, write_export
-
-    request = ExportRequest(options.format, options.output, options.size, options.start,
-                            options.end)
-    try:
-        if _needs_display(options.format):
-            from ..ui.app import get_application
-
-            get_application([sys.argv[0]])
-        pictures = prepare_pictures(record, request)
-        write_export(record, request, pictures)
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or error
         print(f"export: cannot write {options.output}: {reason}", file=sys.stderr)

@@ -1,5 +1,5 @@
 """Pure-Python clinical model: vitals, readings, sessions, thresholds.
 
-Nothing in this package imports Qt (enforced by tests/domain/test_no_qt.py), so every
+Nothing in this package imports Qt (enforced by tests/test_layers.py), so every
 clinical rule can be tested without a display.
 """

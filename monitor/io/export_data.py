@@ -19,8 +19,9 @@ changed in the app, so an export must not pretend they were):
   correction replaces it (FHIR keeps one current version of a fact). A MAP the app derived
   from SBP/DBP is not sent (it was never measured); a measured MAP is its own Observation.
 
-The record is read with :func:`load_record` from a Store; de-identification
-(``monitor.io.deidentify``) works on the record, so every format gets it the same way.
+The record is read from a Store by ``monitor.app.export.load_record`` (this module reads and
+writes formats only); de-identification (``monitor.io.deidentify``) works on the record, so
+every format gets it the same way.
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from monitor.domain.alert_timeline import effective_version
 from monitor.domain.events import SedationEntry, TimelineEntry
 from monitor.domain.profiles import ProfileVersion, settings_to_dict
 from monitor.domain.readings import Reading, ReadingStatus
@@ -45,7 +45,6 @@ from monitor.domain.scores import Consciousness, News2Observation, News2Result, 
 from monitor.domain.sessions import Session
 from monitor.domain.thresholds import profile_to_dict
 from monitor.domain.vitals import VITAL_SPECS, Vital
-from monitor.store import Store
 from monitor.store.clinical import StoredAlert, StoredAssessment
 
 from .csv_format import write_canonical_csv
@@ -101,24 +100,6 @@ class SessionRecord:
 
     def current_readings(self) -> list[Reading]:
         return [r for r in self.readings if r.is_current]
-
-
-def load_record(store: Store, session_id: int, shipped: ProfileVersion,
-                now: datetime | None = None) -> SessionRecord:
-    """Read session ``session_id`` with everything an export needs. Raises NotFound."""
-    session = store.get_session(session_id)
-    versions = store.profile_versions(session_id)
-    return SessionRecord(
-        session=session,
-        readings=store.readings(session_id),
-        alerts=store.alert_history(session_id),
-        timeline=store.timeline(session_id),
-        assessments=store.assessments(session_id),
-        profile=effective_version(versions, shipped),
-        profile_versions=versions,
-        generated_at=now or datetime.now(UTC),
-        schedule=store.schedule(session_id),
-    )
 
 
 # -- CSV ---------------------------------------------------------------------------------------

@@ -7,20 +7,19 @@ An export runs in three steps so the window never waits on the disk:
 3. the worker writes the file (through a temporary file, renamed when complete, so a failed
    or cancelled export never leaves half a file) or paints the report on the printer.
 
-A progress dialog with Cancel shows the steps. The same steps, run one after the other, serve
-``python main.py export`` (monitor.commands.export).
+A progress dialog with Cancel shows the steps. The steps themselves are monitor.app.export's
+(which, run one after the other, serve ``python main.py export``); this module only runs them
+off the GUI thread and shows them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QKeySequence
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,100 +36,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..app.export import (
+    PRINT,
+    ExportCancelled,
+    ExportRequest,
+    Pictures,
+    load_record,
+    prepare_pictures,
+    write_export,
+)
+from ..app.export_marks import TimeRange
 from ..domain.profiles import ProfileVersion
 from ..io.deidentify import deidentify
-from ..io.export_data import (
-    DATA_WRITERS,
-    FORMAT_LABELS,
-    FORMATS,
-    SUFFIXES,
-    SessionRecord,
-    atomic_output,
-    load_record,
-)
+from ..io.export_data import FORMAT_LABELS, FORMATS, SUFFIXES, SessionRecord
+from ..render import CHART_SIZE, MAX_SIDE, MIN_SIDE
 from ..store import Store, StoreError
-from .chart_render import DEFAULT_SIZE, MAX_SIDE, MIN_SIDE, TimeRange, png_bytes, render_image
-from .chart_render import render_svg as render_svg_bytes
-from .report import build_document, paint_report, write_pdf
 
-PRINT = "print"
-#: The chart in the PDF report: the page's text width at 300 dpi.
-REPORT_CHART_SIZE = QSize(2400, 1600)
 REPORT_SHORTCUT = "Ctrl+Shift+P"
-
-
-class ExportCancelled(Exception):
-    """The user cancelled; nothing was written."""
-
-
-@dataclass(frozen=True)
-class ExportRequest:
-    """What to export and where: ``fmt`` is one of FORMATS or PRINT."""
-
-    fmt: str
-    path: Path | None
-    size: tuple[int, int] | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    printer: QPrinter | None = None
-
-    @property
-    def time_range(self) -> TimeRange | None:
-        if self.start is None or self.end is None:
-            return None
-        return TimeRange(self.start, self.end)
-
-    @property
-    def qsize(self) -> QSize:
-        return QSize(*self.size) if self.size else DEFAULT_SIZE
-
-
-@dataclass(frozen=True)
-class Pictures:
-    """What the GUI thread drew for the writer."""
-
-    image: QImage | None = None
-    svg: bytes | None = None
-
-
-def prepare_pictures(record: SessionRecord, request: ExportRequest) -> Pictures:
-    """Draw what ``request`` needs (GUI thread). Data formats need nothing."""
-    if request.fmt == "png":
-        return Pictures(image=render_image(record, request.qsize, request.time_range))
-    if request.fmt == "svg":
-        return Pictures(svg=render_svg_bytes(record, request.qsize, request.time_range))
-    if request.fmt in ("pdf", PRINT):
-        return Pictures(image=render_image(record, REPORT_CHART_SIZE, request.time_range))
-    return Pictures()
-
-
-def write_export(record: SessionRecord, request: ExportRequest, pictures: Pictures,
-                 cancelled: Callable[[], bool] = lambda: False) -> None:
-    """Write the export (any thread). Raises OSError when the file cannot be written and
-    ExportCancelled when ``cancelled()`` turned true before the file was complete."""
-    if request.fmt == PRINT:
-        if request.printer is None:
-            raise ValueError("no printer chosen")
-        paint_report(build_document(record, pictures.image), request.printer, record)
-        return
-    if request.path is None:
-        raise ValueError("no file chosen")
-    with atomic_output(request.path) as temp:
-        if request.fmt in DATA_WRITERS:
-            with temp.open("w", encoding="utf-8", newline="") as stream:
-                DATA_WRITERS[request.fmt](record, stream)
-        elif request.fmt == "png":
-            assert pictures.image is not None
-            temp.write_bytes(png_bytes(pictures.image))
-        elif request.fmt == "svg":
-            assert pictures.svg is not None
-            temp.write_bytes(pictures.svg)
-        elif request.fmt == "pdf":
-            write_pdf(record, pictures.image, str(temp))
-        else:
-            raise ValueError(f"unknown format '{request.fmt}'")
-        if cancelled():
-            raise ExportCancelled()
 
 
 # -- the worker ------------------------------------------------------------------------------
@@ -266,8 +188,8 @@ class ExportDialog(QDialog):
                 f"Visible range {visible_range.start:%H:%M}–{visible_range.end:%H:%M}",
                 visible_range)
         self.width_box, self.height_box = QSpinBox(), QSpinBox()
-        for box, value, name in ((self.width_box, DEFAULT_SIZE.width(), "exportWidth"),
-                                 (self.height_box, DEFAULT_SIZE.height(), "exportHeight")):
+        for box, value, name in ((self.width_box, CHART_SIZE[0], "exportWidth"),
+                                 (self.height_box, CHART_SIZE[1], "exportHeight")):
             box.setRange(MIN_SIDE, MAX_SIDE)
             box.setValue(value)
             box.setSuffix(" px")

@@ -1,27 +1,27 @@
 """Due times of the reading schedule, marked on the chart as short ticks along the bottom
 of every plot: violet for times still to come, grey for those a reading met, orange and
-taller for those missed. Full-height dashed lines stay reserved for the infusion."""
+taller for those missed. Full-height dashed lines stay reserved for the infusion. Only the
+drawing lives here: whether a due time was met is domain.due_status's rule."""
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QObject, QRectF
 from PySide6.QtGui import QPainter, QPen
 
-from ..domain.readings import Reading
-from ..domain.schedule import EARLY_FRACTION
+from ..domain.due_status import DueMark, DueStatus, due_marks
 from ..domain.sessions import Session
-from .alert_controller import AlertController
 from .chart import VitalsChart
 from .formatting import fmt_time
 from .theme import ThemeName
+
+if TYPE_CHECKING:  # the export's renderer draws DueTicks without the window's controllers
+    from .alert_controller import AlertController
 
 #: How far past now due times are marked: the chart shows a little of the future.
 HORIZON = timedelta(minutes=60)
@@ -31,52 +31,6 @@ MAX_MARKS = 120
 #: How much further than asked the due times are worked out, so the once-a-second redraw
 #: reuses them.
 DUE_AHEAD = timedelta(minutes=10)
-#: The gap assumed before the first due time when there is only one.
-FALLBACK_INTERVAL = timedelta(minutes=15)
-
-
-class DueStatus(StrEnum):
-    UPCOMING = "upcoming"  # in the future, or past but still within the grace period
-    MET = "met"  # a reading was taken for it in time
-    MISSED = "missed"  # its grace period passed without a reading
-
-
-_taken_at = attrgetter("taken_at")
-
-
-@dataclass(frozen=True)
-class DueMark:
-    at: datetime
-    status: DueStatus
-
-
-def due_marks(due: Sequence[datetime], readings: Sequence[Reading], now: datetime,
-              grace: timedelta, known_from: datetime | None = None) -> list[DueMark]:
-    """Each due time with whether it was met: a reading from a third of its interval early
-    (as the schedule counts it) up to the end of its grace period. ``readings`` must be in
-    time order. With ``known_from`` (``readings`` are complete only from then on, the rest
-    is still loading), due times that a reading before it could have met are left out
-    rather than shown as missed."""
-    marks: list[DueMark] = []
-    for index, moment in enumerate(due):
-        if index > 0:
-            interval = moment - due[index - 1]
-        elif len(due) > 1:
-            interval = due[1] - moment
-        else:
-            interval = FALLBACK_INTERVAL
-        earliest, latest = moment - interval * EARLY_FRACTION, moment + grace
-        if known_from is not None and earliest < known_from:
-            continue
-        first = bisect_left(readings, earliest, key=_taken_at)
-        if first < len(readings) and readings[first].taken_at <= latest:
-            status = DueStatus.MET
-        elif now > latest:
-            status = DueStatus.MISSED
-        else:
-            status = DueStatus.UPCOMING
-        marks.append(DueMark(moment, status))
-    return marks
 
 
 #: (colour in the light theme, in the dark theme, share of the plot's height)

@@ -25,8 +25,8 @@ from monitor.io.export_data import (
     write_json,
 )
 from monitor.io.fhir import parse_fhir
-from monitor.store import NotFound, Store
-from tests.export_fixtures import PATIENT_ID, SHIPPED, build_session, record_of
+from monitor.store import Store
+from tests.export_fixtures import PATIENT_ID, build_session, record_of
 
 
 @pytest.fixture
@@ -188,11 +188,6 @@ def test_fhir_ids_are_stable_between_exports(record):
     assert fhir_bundle(record)["entry"] == fhir_bundle(record)["entry"]
 
 
-def test_unknown_session_is_not_found(store: Store):
-    with pytest.raises(NotFound):
-        record_of(store, 99)
-
-
 def test_atomic_output_leaves_nothing_when_writing_fails(tmp_path: Path):
     target = tmp_path / "out.csv"
     with pytest.raises(RuntimeError), atomic_output(target) as temp:
@@ -205,6 +200,3 @@ def test_atomic_output_refuses_a_missing_folder(tmp_path: Path):
     with pytest.raises(OSError), atomic_output(tmp_path / "no" / "such" / "out.csv"):
         pass
 
-
-def test_record_uses_the_shipped_profile_without_overrides(record):
-    assert record.profile is SHIPPED

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QPoint, QPointF
 
-from monitor.domain.readings import new_reading
-from monitor.ui.schedule_overlay import STYLE, DueMark, DueStatus, DueTicks, due_marks
+from monitor.domain.due_status import DueStatus
+from monitor.ui.schedule_overlay import STYLE, DueTicks
 from monitor.ui.theme import ThemeName
 
 from .test_schedule_ui import MIN, T, ticks
@@ -70,19 +69,3 @@ def test_resting_on_a_tick_says_when_it_was_due(qtbot, window, clock):  # noqa: 
     assert item.toolTip().startswith("Reading due ") and item.toolTip().endswith(": met")
     far_up = point_at(0.6)  # above the ticks: nothing to say
     qtbot.waitUntil(lambda: far_up() == "")
-
-
-def test_due_times_a_missing_reading_could_have_met_are_left_out_while_loading():
-    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    due = [now - timedelta(minutes=m) for m in (45, 30, 15, 0)]
-    reading = new_reading(now - timedelta(minutes=14), {}, entered_by="JM")
-    grace = timedelta(minutes=5)
-    everything = due_marks(due, [reading], now, grace)
-    assert [m.status for m in everything] == [DueStatus.MISSED, DueStatus.MISSED,
-                                              DueStatus.MET, DueStatus.UPCOMING]
-    # Readings complete from 20 min ago: the one due 15 min ago could have been met from
-    # 20 min ago (a third of its interval early), so only older ones are unknown.
-    partial = due_marks(due, [reading], now, grace, known_from=now - timedelta(minutes=20))
-    assert partial == [DueMark(due[2], DueStatus.MET), DueMark(due[3], DueStatus.UPCOMING)]
-    later = due_marks(due, [reading], now, grace, known_from=now - timedelta(minutes=19))
-    assert later == [DueMark(due[3], DueStatus.UPCOMING)]

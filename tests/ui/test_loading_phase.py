@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.domain.charted_scores import DischargeKind
+from monitor.domain.due_status import DueStatus
 from monitor.domain.errors import ValidationFailed
 from monitor.domain.readings import new_reading
 from monitor.domain.vitals import Vital
 from monitor.ui import session_controller
 from monitor.ui.discharge_panel import LOADING_NOTE, DischargeStatus
 from monitor.ui.main_window import MainWindow
-from monitor.ui.schedule_overlay import STYLE, DueStatus, DueTimeOverlay
+from monitor.ui.schedule_overlay import STYLE, DueTimeOverlay
 
 from .test_long_session_loading import (  # noqa: F401 (two of them are fixtures)
     ROWS,

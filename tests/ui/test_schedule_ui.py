@@ -12,10 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
 
 from monitor.domain.alerts import OVERDUE, AlertKind
+from monitor.domain.due_status import DueStatus
 from monitor.domain.readings import new_reading
 from monitor.domain.vitals import Vital
 from monitor.ui.app import GuiOptions, build_window
-from monitor.ui.schedule_overlay import STYLE, DueStatus, DueTimeOverlay
+from monitor.ui.schedule_overlay import STYLE, DueTimeOverlay
 from monitor.ui.schedule_panel import ScheduleCountdown, ScheduleDialog
 from monitor.ui.theme import ThemeName
 

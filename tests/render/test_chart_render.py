@@ -9,15 +9,15 @@ import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QImage
 
-from monitor.store import Store
-from monitor.ui.chart_render import (
+from monitor.app.export_marks import TimeRange
+from monitor.render.chart_render import (
     DEFAULT_SIZE,
-    TimeRange,
     png_bytes,
     render_image,
     render_svg,
     session_range,
 )
+from monitor.store import Store
 from monitor.ui.theme import LIGHT, ThemeName
 from tests.export_fixtures import PATIENT_ID, START, build_session, record_of
 

@@ -15,17 +15,18 @@ import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor
 
+from monitor.app.export_marks import TimeRange, chart_marks, session_due_marks
+from monitor.domain.due_status import DueStatus
 from monitor.domain.events import ClinicalEventKind, new_clinical_event
 from monitor.domain.readings import new_reading
 from monitor.domain.schedule import CLINIC
 from monitor.domain.sessions import Infusion, Patient, Phase, Session
 from monitor.domain.vitals import Vital
 from monitor.io.deidentify import REMOVED, deidentify
+from monitor.render.chart_render import laid_out_chart, render_image, render_svg
+from monitor.render.report import report_html, write_pdf
 from monitor.store import Store
-from monitor.ui.chart_render import laid_out_chart, render_image, render_svg
-from monitor.ui.export_marks import TimeRange, chart_marks, session_due_marks
-from monitor.ui.report import report_html, write_pdf
-from monitor.ui.schedule_overlay import STYLE, DueStatus
+from monitor.ui.schedule_overlay import STYLE
 from monitor.ui.theme import LIGHT
 from tests.export_fixtures import NAME, START, build_session, record_of
 

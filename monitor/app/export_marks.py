@@ -1,8 +1,9 @@
 """What an exported chart and the PDF report mark beside the vital signs, worked out once
 from a SessionRecord with the rules the live chart's overlays use: the session's phases
 (domain.phases), its reading schedule's due times with met / missed status
-(domain.schedule.session_due_times, schedule_overlay.due_marks), and its sedation scores and
-clinical events. Nothing here draws: chart_render and report do.
+(domain.schedule.session_due_times, domain.due_status.due_marks), and its sedation scores and
+clinical events. Nothing here draws: monitor.render's chart_render and report do. It lives in
+the application layer, not the domain, because it reads the export's SessionRecord (io).
 
 An export describes the session as it stood when it was made (``record.generated_at``):
 a due time whose grace period had not passed by then is still "upcoming"; nothing is due
@@ -14,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..domain.due_status import DueMark, DueStatus, due_marks
 from ..domain.events import ClinicalEvent, SedationEntry, TimelineEntry, in_time_order
 from ..domain.phases import PhaseSpan, phase_spans, spans_within
 from ..domain.schedule import session_due_times
 from ..io.export_data import SessionRecord
-from .schedule_overlay import DueMark, DueStatus, due_marks
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtPrintSupport import QPrinter
 
 from monitor.io.deidentify import deidentify, pseudonym
+from monitor.render.chart_render import render_image
+from monitor.render.report import build_document, paint_report, write_pdf
 from monitor.store import Store
-from monitor.ui.chart_render import render_image
-from monitor.ui.report import build_document, paint_report, write_pdf
 from tests.export_fixtures import DOB, NAME, PATIENT_ID, build_session, record_of
 
 

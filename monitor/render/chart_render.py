@@ -11,7 +11,8 @@ the scene as vectors onto the target, so a 300 dpi PNG has sharp text rather tha
 screenshot.
 
 Widgets belong to the GUI thread: call these from it (the export dialog does the slow parts,
-reading the store and writing files, in a worker).
+reading the store and writing files, in a worker). Why this draws with the live chart's own
+classes from monitor.ui: see the package docstring.
 """
 
 from __future__ import annotations
@@ -31,28 +32,28 @@ from PySide6.QtGui import QColor, QImage, QPaintDevice, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication
 
+from ..app.export_marks import ChartMarks, TimeRange, chart_marks, due_label
 from ..domain.alerts import AlertKind, AlertPriority
+from ..domain.due_status import DueStatus
 from ..domain.events import TimelineEntry
 from ..domain.phases import PHASE_LABELS
 from ..domain.thresholds import Severity
 from ..domain.vitals import VITAL_SPECS, Vital
 from ..io.export_data import SessionRecord
-from .chart import PANELS, VitalsChart
-from .export_marks import ChartMarks, TimeRange, chart_marks, due_label
-from .phase_overlay import PHASE_COLOURS, PhaseOverlay
-from .schedule_overlay import STYLE as DUE_STYLE
-from .schedule_overlay import DueStatus, DueTicks
-from .theme import LIGHT, ThemeName
-from .timeline_overlay import MARKER_COLOURS, TimelineOverlay, short_text
+from ..ui.chart import PANELS, VitalsChart
+from ..ui.phase_overlay import PHASE_COLOURS, PhaseOverlay
+from ..ui.schedule_overlay import STYLE as DUE_STYLE
+from ..ui.schedule_overlay import DueTicks
+from ..ui.theme import LIGHT, ThemeName
+from ..ui.timeline_overlay import MARKER_COLOURS, TimelineOverlay, short_text
+from . import CHART_SIZE, check_size
 
-#: 8 x 5 inches at 300 dpi: fills the text width of an A4 or Letter page at print quality.
-DEFAULT_SIZE = QSize(2400, 1500)
+DEFAULT_SIZE = QSize(*CHART_SIZE)
 PRINT_DPI = 300
 SCREEN_DPI = 96
 #: Layout happens at this width in screen pixels and is then scaled to the target, so text
 #: and lines keep their proportions at any output size.
 LAYOUT_WIDTH = 1200
-MIN_SIDE, MAX_SIDE = 200, 12000
 EDGE_MARGIN = timedelta(minutes=5)
 #: An event's label on paper: its short text and note, cut to this many characters.
 EVENT_LABEL_CHARS = 32
@@ -61,13 +62,6 @@ DUE_LABEL_GAP_PX = 64
 #: Where a missed due time's label sits, as a share of the bottom plot's height: just above
 #: the tallest tick, to its right.
 DUE_LABEL_POSITION = 0.13
-
-
-def check_size(size: QSize) -> None:
-    """Raise ValueError naming the problem when ``size`` cannot be rendered."""
-    for label, side in (("width", size.width()), ("height", size.height())):
-        if not MIN_SIDE <= side <= MAX_SIDE:
-            raise ValueError(f"image {label} {side} px is not between {MIN_SIDE} and {MAX_SIDE}")
 
 
 def session_range(record: SessionRecord) -> TimeRange | None:
@@ -348,7 +342,7 @@ def laid_out_chart(record: SessionRecord, size: QSize,
     """The export chart of ``record``, laid out for an output of ``size`` as the renderers
     draw it (for them, and for tests that ask where something lands); closed afterwards.
     Raises ValueError for a size that cannot be rendered."""
-    check_size(size)
+    check_size((size.width(), size.height()))
     if QApplication.instance() is None:
         raise RuntimeError("rendering a chart needs a QApplication")
     chart = ExportChart(record, time_range)
@@ -385,9 +379,15 @@ def _draw(chart: ExportChart, device: QPaintDevice, size: QSize) -> None:
         painter.end()
 
 
-def render_image(record: SessionRecord, size: QSize = DEFAULT_SIZE,
+def _qsize(size: QSize | tuple[int, int]) -> QSize:
+    return QSize(*size) if isinstance(size, tuple) else size
+
+
+def render_image(record: SessionRecord, size: QSize | tuple[int, int] = DEFAULT_SIZE,
                  time_range: TimeRange | None = None) -> QImage:
-    """The chart as an image of exactly ``size`` pixels, tagged as 300 dpi."""
+    """The chart as an image of exactly ``size`` pixels (a QSize or (width, height)), tagged
+    as 300 dpi."""
+    size = _qsize(size)
     with laid_out_chart(record, size, time_range) as chart:
         image = QImage(size, QImage.Format.Format_ARGB32)
         _draw(chart, image, size)
@@ -398,9 +398,11 @@ def render_image(record: SessionRecord, size: QSize = DEFAULT_SIZE,
     return image
 
 
-def render_svg(record: SessionRecord, size: QSize = DEFAULT_SIZE,
+def render_svg(record: SessionRecord, size: QSize | tuple[int, int] = DEFAULT_SIZE,
                time_range: TimeRange | None = None) -> bytes:
-    """The chart as an SVG document: vector lines and real text, ``size`` as its view box."""
+    """The chart as an SVG document: vector lines and real text, ``size`` (a QSize or
+    (width, height)) as its view box."""
+    size = _qsize(size)
     with laid_out_chart(record, size, time_range) as chart:
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
