@@ -432,6 +432,23 @@ class AlertEngine:
         engine._next_id = max([int(state["next_id"]), *(i + 1 for i in engine._alerts)])
         return engine
 
+    @property
+    def quiet(self) -> bool:
+        """Nothing raised or waiting to persist: a normal value would only be noted."""
+        return not self._open and not self._runs
+
+    @property
+    def baseline(self) -> Mapping[Vital, float]:
+        return MappingProxyType(self._baseline)
+
+    def note_normal(self, newest: Mapping[Vital, tuple[float, datetime]]) -> None:
+        """Take the newest of a stretch of values that all classify normal against this
+        engine's profile and baseline, while it is :attr:`quiet`: exactly what
+        :meth:`on_reading` does with each of them, at a fraction of the cost (a long session
+        is mostly such stretches). The caller vouches for both conditions."""
+        for vital, (value, at) in newest.items():
+            self._seen[vital] = _Seen(value, at)
+
     def newest_seen(self) -> datetime | None:
         """The time of the newest value evaluated, or None before any."""
         return max((s.at for s in self._seen.values()), default=None)

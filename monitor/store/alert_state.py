@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..domain.alerts import Acknowledgement, AlertEngine
 from ..domain.readings import Reading
 from ..domain.sessions import Session
+from ..domain.vitals import Vital
 
 if TYPE_CHECKING:
     from .database import Store
@@ -141,41 +142,68 @@ class AlertStateRecords:
         return [Acknowledgement(r["condition"], r["acked_by"],
                                 datetime.fromisoformat(r["acked_at"])) for r in rows]
 
-    def stream_readings_after(self: Store, session_id: int, after_id: int,
-                              through_id: int) -> Iterator[Reading]:
-        """Readings of a session with ``after_id < id <= through_id``, in id order, read a
-        chunk at a time (a million-row import streams through in bounded memory)."""
-        from .database import _READINGS_ROWS_SQL, _readings_from_rows
-
+    def reading_chunks_after(self: Store, session_id: int, after_id: int, through_id: int
+                             ) -> Iterator[list[tuple[Any, ...]]]:
+        """Rows of a session with ``after_id < id <= through_id``, in id order, a chunk at
+        a time (a million-row import streams through in bounded memory). Each row is a
+        reading row (see :func:`reading_rows_to_readings`) with its stored time stamp
+        (UTC seconds) last."""
         last = after_id
         while last < through_id:
             rows = self._db.execute(
                 # "+r.session_id": walk the primary key from ``last``, not the session's
                 # index (a long session has 100,000 entries there).
-                _READINGS_ROWS_SQL + " WHERE +r.session_id = ? AND r.id > ? AND r.id <= ? "
+                _RowsWithTs.get() + " WHERE +r.session_id = ? AND r.id > ? AND r.id <= ? "
                 "ORDER BY r.id LIMIT ?", [session_id, last, through_id, STREAM_CHUNK]
             ).fetchall()
             if not rows:
                 return
-            chunk = _readings_from_rows(rows)
-            last = chunk[-1].id or through_id
-            yield from chunk
+            last = rows[-1][0]
+            yield rows
 
-    def stream_current_readings(self: Store, session_id: int) -> Iterator[Reading]:
-        """The current readings of a session (neither corrected nor in error) in time order
-        (then id), a chunk at a time: what a replay of a long session streams through."""
-        from .database import _READINGS_ROWS_SQL, _readings_from_rows
-
-        # The SELECT list is the shared one with r.taken_ts added just before FROM: the
-        # page after this one starts past the last row's stored (time, id).
-        sql = _READINGS_ROWS_SQL.replace("\nFROM readings r", ", r.taken_ts\nFROM readings r", 1)
+    def current_reading_chunks(self: Store, session_id: int
+                               ) -> Iterator[list[tuple[Any, ...]]]:
+        """The current rows of a session (neither corrected nor in error) in time order
+        (then id), a chunk at a time, each with its time stamp last: what a replay of a
+        long session streams through."""
         after: tuple[float, int] = (float("-inf"), 0)
         while True:
             rows = self._db.execute(
-                sql + " WHERE r.session_id = ? AND c.id IS NULL AND m.id IS NULL "
+                _RowsWithTs.get() + " WHERE r.session_id = ? AND c.id IS NULL AND m.id IS NULL "
                 "AND (r.taken_ts, r.id) > (?, ?) ORDER BY r.taken_ts, r.id LIMIT ?",
                 [session_id, after[0], after[1], STREAM_CHUNK]).fetchall()
             if not rows:
                 return
             after = (rows[-1][-1], rows[-1][0])
-            yield from _readings_from_rows(row[:-1] for row in rows)
+            yield rows
+
+
+def reading_rows_to_readings(rows: Iterable[tuple[Any, ...]]) -> list[Reading]:
+    """Readings from rows of :meth:`AlertStateRecords.reading_chunks_after` or
+    :meth:`AlertStateRecords.current_reading_chunks`."""
+    from .database import _readings_from_rows
+
+    return _readings_from_rows(row[:-1] for row in rows)
+
+
+#: Where things are in those rows: the vitals (in ``Vital`` order), the time stamp, and
+#: what says a row is not plain and current (it supersedes one: a correction; it was
+#: corrected; it was marked in error).
+ROW_TAKEN_AT, ROW_VALUES, ROW_TS = 2, slice(3, 3 + len(Vital)), -1
+ROW_SUPERSEDES, ROW_CORRECTED_BY, ROW_MARKED = 15, 21, 25
+
+
+class _RowsWithTs:
+    """The store's readings SELECT with r.taken_ts added just before FROM (built once, on
+    first use: the store module imports this one)."""
+
+    sql: str | None = None
+
+    @classmethod
+    def get(cls) -> str:
+        if cls.sql is None:
+            from .database import _READINGS_ROWS_SQL
+
+            cls.sql = _READINGS_ROWS_SQL.replace("\nFROM readings r",
+                                                 ", r.taken_ts\nFROM readings r", 1)
+        return cls.sql

@@ -222,3 +222,35 @@ def test_a_read_only_database_is_evaluated_for_display_and_left_unchanged(db_pat
         (alert,) = SessionAlerts(archive, default_profile()).active(session_id)
     assert alert.message == "SBP 190 > 180 mmHg"
     assert db_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_taking_normal_stretches_at_once_gives_what_reading_by_reading_gives(store, seed):
+    from monitor.app.alerting import feed
+    from monitor.domain.alert_timeline import advance, start_engine
+    from monitor.domain.profiles import ProfileVersion
+    from monitor.store.alert_state import reading_rows_to_readings
+
+    rng = random.Random(seed)
+    session_id = new_session(store)
+    source = rng.choice([Source.DEVICE, Source.IMPORT, Source.MANUAL])
+    rows = []
+    for i in range(1500):
+        values = {"sbp": rng.choice([125] * 30 + [185, 95, 150, 176]),
+                  "hr": rng.choice([70] * 20 + [125, 45, 112])}
+        if rng.random() < 0.3:
+            values["spo2"] = rng.choice([97] * 10 + [88, 92])
+        if rng.random() < 0.1:
+            del values["sbp"]
+        rows.append(reading(i / 6, source, **values))
+    store.add_readings(session_id, rows)
+    shipped = ProfileVersion(default_profile())
+    session = store.get_session(session_id)
+    fast, _ = start_engine([], shipped, session.baseline, None)
+    events, _ = feed(fast, store.current_reading_chunks(session_id), [], shipped, [], [])
+    slow, _ = start_engine([], shipped, session.baseline, None)
+    readings = [r for chunk in store.current_reading_chunks(session_id)
+                for r in reading_rows_to_readings(chunk)]
+    expected = advance(slow, [], shipped, readings, collect=True)
+    assert events == expected
+    assert fast.state() == slow.state() and fast.history() == slow.history()
