@@ -64,6 +64,7 @@ from ..store.alert_state import (
     AlertStateRow,
     reading_rows_to_readings,
 )
+from ..store.clinical import StoredAlert
 
 
 def utc_now() -> datetime:
@@ -149,6 +150,21 @@ class SessionAlerts:
     def active(self, session_id: int) -> list[Alert]:
         """The session's unresolved alerts, highest priority first."""
         return self.engine(session_id).active_alerts()
+
+    def history(self, session_id: int) -> list[StoredAlert]:
+        """Every alert of the session as the record holds it, brought up to date first (on
+        a read-only database that has never evaluated the session: evaluated in memory,
+        with what was recorded before kept)."""
+        self.update(session_id)
+        recorded = self.store.alert_history(session_id)
+        kept = self._kept.get(session_id)
+        if not self.store.read_only or kept is None or kept.token:
+            return recorded
+        engine = kept.engine
+        assert engine is not None
+        known = {(s.alert.condition, s.alert.raised_at) for s in recorded}
+        return recorded + [StoredAlert(0, session_id, alert) for alert in engine.history()
+                           if (alert.condition, alert.raised_at) not in known]
 
     def forget(self, session_id: int) -> None:
         """Drop what is kept in memory for a session (it is read back when needed)."""
@@ -369,8 +385,8 @@ class SessionAlerts:
                   if s.withdrawn_at is None]
         engine.carry_on(stored)
         self._after(session, engine)
-        kept = _Kept(self.store.alert_state_token(session_id) or "", engine.state(), inputs,
-                     _baseline_key(session), until, engine)
+        # An empty token: evaluated here, in memory only (see history).
+        kept = _Kept("", engine.state(), inputs, _baseline_key(session), until, engine)
         self._kept[session_id] = kept
 
 

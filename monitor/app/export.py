@@ -25,6 +25,7 @@ from ..io.deidentify import deidentify as deidentified
 from ..io.export_data import DATA_WRITERS, SessionRecord, atomic_output
 from ..render import CHART_SIZE, REPORT_CHART_SIZE, check_size
 from ..store import Store
+from .alerting import SessionAlerts
 from .export_marks import TimeRange
 
 if TYPE_CHECKING:
@@ -80,13 +81,16 @@ class Pictures:
 
 def load_record(store: Store, session_id: int, shipped: ProfileVersion,
                 now: datetime | None = None) -> SessionRecord:
-    """Read session ``session_id`` with everything an export needs. Raises NotFound."""
+    """Read session ``session_id`` with everything an export needs, its alerts brought up
+    to date first (a session stored by an older version gets them recorded). Raises
+    NotFound."""
     session = store.get_session(session_id)
     versions = store.profile_versions(session_id)
+    alerts = SessionAlerts(store, shipped).history(session_id)
     return SessionRecord(
         session=session,
         readings=store.readings(session_id),
-        alerts=store.alert_history(session_id),
+        alerts=alerts,
         timeline=store.timeline(session_id),
         assessments=store.assessments(session_id),
         profile=effective_version(versions, shipped),

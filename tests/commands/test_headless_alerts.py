@@ -104,3 +104,25 @@ def test_headless_import_and_listen_record_the_same_alerts_and_export_lists_them
     messages = {a["message"] for a in exported["alerts"]}
     assert {"SBP 184 > 180 mmHg", "SpO2 88 < 90 %"} <= messages
     assert {a["priority"] for a in exported["alerts"]} >= {"high"}
+
+
+def test_an_export_of_a_session_stored_by_an_older_version_lists_its_alerts(
+        tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite"
+    done = run_main("import", str(csv_file(tmp_path)), "--db", str(db), "--patient", "P-100")
+    assert done.returncode == 0, done.stderr
+    with Store.open(db) as store:  # as a version before alert states left it
+        conn = store._db.conn
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                    "AND tbl_name IN ('alerts', 'alert_events')").fetchall():
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.executescript("DELETE FROM alert_events; DELETE FROM alerts; "
+                           "DELETE FROM alert_state;")
+    before = db.read_bytes()
+    out_file = tmp_path / "old.json"
+    done = run_main("export", "--session", "1", "--format", "json", "-o", str(out_file),
+                    "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    messages = {a["message"] for a in json.loads(out_file.read_text())["alerts"]}
+    assert {"SBP 184 > 180 mmHg", "SpO2 88 < 90 %"} <= messages
+    assert db.read_bytes() == before  # the export reads; it never writes
