@@ -19,24 +19,21 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..app.alerting import AlertUpdate, SessionAlerts
+from ..app.charting import Amendment, Charting
 from ..domain.charted_scores import reading_order
-from ..domain.closing import DischargeDetails, validate_amendment, validate_discharge
+from ..domain.closing import DischargeDetails, validate_amendment
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.ordered import replaced_in_order
 from ..domain.readings import (
     Reading,
     ReadingStatus,
-    corrected,
-    initials_errors,
-    validate_reading,
 )
-from ..domain.sessions import Session, SessionStatus, validate_session
+from ..domain.sessions import Session, SessionStatus
 from ..domain.thresholds import ThresholdProfile
 from ..domain.vitals import Vital
 from ..store import Store
 from .session_loader import LoadResult, SessionLoader
 
-REASON_MISSING = FieldError("Reason", "say why")
 EXTERNAL_POLL_MS = 1000
 #: Sessions with more rows than this open in two steps (see the module docstring): reading
 #: them whole takes over a tenth of a second.
@@ -118,6 +115,8 @@ class SessionController(QObject):
         self.clock = clock
         #: The one place that evaluates and records alerts (app layer), for this connection.
         self.recorder = SessionAlerts(store, profile, lambda: self.clock())  # follows a set clock
+        #: The charting use cases (app layer): validate, store, record alerts, one transaction.
+        self.charting = Charting(store, self.recorder, lambda: self.clock())
         self.session: Session | None = None
         self._readings: list[Reading] = []
         self._change: ReadingsChange | None = None
@@ -217,21 +216,13 @@ class SessionController(QObject):
 
     def start_session(self, session: Session, by: str) -> Session:
         """Validate and store a new session, then open it."""
-        errors = validate_session(session, self.clock())
-        if errors:
-            raise ValidationFailed(errors)
-        created = self.store.create_session(session, by)
+        created = self.charting.start(session, by)
         assert created.id is not None
         return self.open_session(created.id)
 
     def update_session(self, session: Session, by: str, reason: str = "") -> Session:
         """Change the open session's details (recorded in the audit trail)."""
-        errors = validate_session(session, self.clock())
-        if errors:
-            raise ValidationFailed(errors)
-        with self.store.transaction():
-            self.session = self.store.update_session(session, by, reason)
-            self.recorder.update(self.session.id or 0)  # a new baseline re-evaluates
+        self.session = self.charting.update_details(session, by, reason)
         self.sessionChanged.emit()
         return self.session
 
@@ -249,17 +240,7 @@ class SessionController(QObject):
     def close_session(self, details: DischargeDetails) -> Session:
         """Validate the discharge details and close (lock) the open session with them."""
         session = self._require_session()
-        current = self.current_readings()
-        last = max((r.taken_at for r in current), default=None)
-        errors = validate_discharge(details, session, last, self.clock())
-        if errors:
-            raise ValidationFailed(errors)
-        assert details.discharged_at is not None
-        with self.store.transaction():
-            self.session = self.store.close_session(
-                session.id or 0, details.by.strip().upper(), details.discharged_at,
-                details.to_dict())
-            self.recorder.update(session.id or 0)  # nothing is due after discharge
+        self.session = self.charting.close(session, details, self.newest_taken_at())
         self.sessionChanged.emit()
         return self.session
 
@@ -293,19 +274,11 @@ class SessionController(QObject):
         return self.session
 
     def save_reading(self, reading: Reading) -> Reading:
-        """Validate and commit ``reading``; returns it as stored. Raises ValidationFailed or
-        a StoreError; in either case nothing is shown as saved."""
+        """Validate and commit ``reading`` with its alerts; returns it as stored. Raises
+        ValidationFailed or a StoreError; in either case nothing is shown as saved."""
         session = self._require_session()
-        errors = validate_reading(reading, self.clock())
-        if errors:
-            raise ValidationFailed(errors)
-        with self.store.transaction():
-            if self.amendment is not None:
-                saved = self.store.amend_add_reading(session.id or 0, reading,
-                                                     *self.amendment)
-            else:
-                saved = self.store.add_reading(session.id or 0, reading)
-            update = self.recorder.update(session.id or 0)
+        charted = self.charting.chart(session.id or 0, reading, self._amending())
+        saved = charted.reading
         # Put the committed reading in its place rather than re-reading the session: a
         # device session of 100,000 readings would otherwise take most of a second.
         self._change_readings((), (saved,))
@@ -313,51 +286,33 @@ class SessionController(QObject):
             self._saved_while_loading.append(saved)
         self.readingsChanged.emit()
         self.readingSaved.emit(saved)
-        self._recorded(update)
+        self._recorded(charted.alerts)
         return saved
 
     def correct_reading(self, original: Reading, values: Mapping[Vital, float], by: str,
                         reason: str) -> Reading:
         """Record a correction of ``original``; the original stays, marked corrected."""
-        self._require_session()
-        by = by.strip().upper()
-        replacement = corrected(original, values, by, reason)
-        errors = validate_reading(replacement, self.clock())
-        if not reason.strip():
-            errors.append(REASON_MISSING)
-        if errors:
-            raise ValidationFailed(errors)
-        with self.store.transaction():
-            if self.amendment is not None:
-                saved = self.store.amend_correct_reading(original.id or 0, replacement, by,
-                                                         f"{self.amendment[1]}: {reason}")
-            else:
-                saved = self.store.correct_reading(original.id or 0, replacement, by, reason)
-            update = self.recorder.update(self._require_session().id or 0)
+        session = self._require_session()
+        charted = self.charting.correct(session.id or 0, original, values, by, reason,
+                                        self._amending())
+        saved = charted.reading
         self._restate(self.store.readings_with_ids([original.id or 0, saved.id or 0]))
-        self._recorded(update)
+        self._recorded(charted.alerts)
         return saved
 
     def mark_in_error(self, original: Reading, by: str, reason: str) -> Reading:
         """Mark ``original`` as entered in error, with who and why."""
         session = self._require_session()
-        errors = initials_errors(by)
-        if not reason.strip():
-            errors.append(REASON_MISSING)
-        if errors:
-            raise ValidationFailed(errors)
-        with self.store.transaction():
-            if self.amendment is not None:
-                marked = self.store.amend_mark_in_error(original.id or 0, by.strip().upper(),
-                                                        f"{self.amendment[1]}: {reason}")
-            else:
-                marked = self.store.mark_entered_in_error(original.id or 0,
-                                                          by.strip().upper(), reason)
-            update = self.recorder.update(session.id or 0)
+        charted = self.charting.mark_in_error(session.id or 0, original, by, reason,
+                                              self._amending())
+        marked = charted.reading
         self._marked |= {marked.id or 0}
         self._restate([marked])
-        self._recorded(update)
+        self._recorded(charted.alerts)
         return marked
+
+    def _amending(self) -> Amendment | None:
+        return Amendment(*self.amendment) if self.amendment is not None else None
 
     def _recorded(self, update: AlertUpdate) -> None:
         if update.events:
