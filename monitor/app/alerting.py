@@ -47,6 +47,7 @@ from ..domain.alerts import (
 )
 from ..domain.profiles import ProfileVersion
 from ..domain.readings import Reading
+from ..domain.records import StoredAlert
 from ..domain.schedule import DEFAULT_SCHEDULE
 from ..domain.sessions import Session, SessionStatus
 from ..domain.thresholds import ThresholdProfile
@@ -64,7 +65,6 @@ from ..store.alert_state import (
     AlertStateRow,
     reading_rows_to_readings,
 )
-from ..store.clinical import StoredAlert
 
 
 def utc_now() -> datetime:

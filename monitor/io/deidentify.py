@@ -32,8 +32,8 @@ from dataclasses import replace
 from datetime import date
 
 from monitor.domain.events import TimelineEntry
+from monitor.domain.records import StoredAlert, StoredAssessment
 from monitor.domain.sessions import Patient
-from monitor.store.clinical import StoredAlert, StoredAssessment
 
 from .export_data import SessionRecord
 

@@ -40,12 +40,12 @@ from typing import Any, TextIO
 from monitor.domain.events import SedationEntry, TimelineEntry
 from monitor.domain.profiles import ProfileVersion, settings_to_dict
 from monitor.domain.readings import Reading, ReadingStatus
+from monitor.domain.records import StoredAlert, StoredAssessment
 from monitor.domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule
 from monitor.domain.scores import Consciousness, News2Observation, News2Result, news2
 from monitor.domain.sessions import Session
 from monitor.domain.thresholds import profile_to_dict
 from monitor.domain.vitals import VITAL_SPECS, Vital
-from monitor.store.clinical import StoredAlert, StoredAssessment
 
 from .csv_format import write_canonical_csv
 from .parsed import BP_PANEL_LOINC

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from ..domain.profiles import (
     version_from_json,
     version_to_json,
 )
+from ..domain.records import StoredAlert, StoredAssessment
 from ..domain.schedule import ReadingSchedule, schedule_from_dict
 from ..domain.thresholds import ThresholdProfile
 
@@ -28,32 +28,6 @@ if TYPE_CHECKING:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-@dataclass(frozen=True)
-class StoredAlert:
-    """An alert as recorded, with its database id and whether it was withdrawn (its reading
-    was later corrected or marked entered in error)."""
-
-    row_id: int
-    session_id: int
-    alert: Alert
-    withdrawn_at: datetime | None = None
-    withdrawn_reason: str = ""
-
-
-@dataclass(frozen=True)
-class StoredAssessment:
-    """A discharge-readiness assessment as charted."""
-
-    id: int
-    session_id: int
-    at: datetime
-    kind: str  # "aldrete" or "padss"
-    items: Mapping[str, Any]
-    total: int | None
-    meets: bool
-    entered_by: str
 
 
 class ClinicalRecords:

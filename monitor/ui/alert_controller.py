@@ -36,9 +36,9 @@ from ..domain.events import (
 )
 from ..domain.profiles import ProfileScope, ProfileVersion
 from ..domain.readings import initials_errors
+from ..domain.records import StoredAlert
 from ..domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule, session_due_times
 from ..domain.thresholds import ThresholdProfile, validate_profile
-from ..store.clinical import StoredAlert
 from .session_controller import SessionController
 
 TICK_MS = 1000

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.alerts import FEED_SILENT, OVERDUE, Alert, AlertKind, AlertState
+from ..domain.records import StoredAlert
 from ..domain.vitals import VITAL_SPECS
-from ..store.clinical import StoredAlert
 from .alert_controller import AlertController
 from .formatting import fmt_value
 

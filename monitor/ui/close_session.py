@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 
 from ..domain.closing import DischargeDetails
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.records import StoredAssessment
 from ..domain.timeparse import parse_time_text
 from ..store import StoreError
-from ..store.clinical import StoredAssessment
 from .formatting import fmt_datetime
 
 ASSESSMENT_NAMES = {"aldrete": "Modified Aldrete", "padss": "PADSS"}

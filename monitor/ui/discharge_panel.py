@@ -22,8 +22,8 @@ from ..domain.charted_scores import (
     validate_assessor,
 )
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.records import StoredAssessment
 from ..domain.scores import CriteriaTimes, ScoreItem, criteria_times
-from ..store.clinical import StoredAssessment
 from .discharge_dialog import DischargeDialog
 from .formatting import fmt_time
 from .scores_strip import scores_strip

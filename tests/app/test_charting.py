@@ -28,7 +28,8 @@ def charting(store: Store) -> Charting:
 
 def session(charting: Charting) -> int:
     started = charting.start(Session(Patient("P-1"), infusion=Infusion(
-        started_at=NOW - timedelta(hours=3), ended_at=NOW - timedelta(hours=2))), "AB")
+        started_at=NOW - timedelta(hours=3), ended_at=NOW - timedelta(hours=2)),
+        started_at=NOW - timedelta(hours=3)), "AB")  # every time from the test's clock
     return started.id or 0
 
 
