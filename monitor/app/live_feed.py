@@ -215,14 +215,15 @@ class FeedTicker:
     :meth:`tick` every few seconds from one thread (the one that made it)."""
 
     def __init__(self, store: Store, shipped: ThresholdProfile | None = None,
-                 clock: Callable[[], datetime] = utc_now):
-        self.alerts = SessionAlerts(store, shipped or default_profile(), clock)
+                 clock: Callable[[], datetime] = utc_now, *,
+                 alerts: SessionAlerts | None = None):
+        self.alerts = alerts or SessionAlerts(store, shipped or default_profile(), clock)
 
-    def tick(self, fed: dict[int, datetime]) -> list[Alert]:
+    def tick(self, fed: dict[int, datetime]) -> list[tuple[int, Alert]]:
         """Raise or resolve the technical alerts of each fed session; returns the alerts to
-        sound. A session closed meanwhile is left alone; a database error is logged and
-        tried again at the next tick."""
-        sounding: list[Alert] = []
+        sound, each with its session. A session closed meanwhile is left alone; a database
+        error is logged and tried again at the next tick."""
+        sounding: list[tuple[int, Alert]] = []
         for session_id, last_message_at in sorted(fed.items()):
             try:
                 update = self.alerts.tick(session_id, last_feed_message_at=last_message_at)
@@ -232,5 +233,5 @@ class FeedTicker:
                 continue
             for alert in update.sounding():
                 log.warning("feed: session %s: %s", session_id, alert.text)
-                sounding.append(alert)
+                sounding.append((session_id, alert))
         return sounding

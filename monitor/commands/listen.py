@@ -96,8 +96,8 @@ def run(argv: Sequence[str]) -> int:
     ticker = FeedTicker(ticks)
     try:
         while not stop.wait(TICK_SECONDS):
-            for alert in ticker.tick(handler.fed_sessions()):
-                print(f"  alert: {alert.text}", flush=True)
+            for session_id, alert in ticker.tick(handler.fed_sessions()):
+                print(f"  alert: session {session_id}: {alert.text}", flush=True)
     finally:
         listener.stop()
         handler.close()

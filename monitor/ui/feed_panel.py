@@ -27,13 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..app.live_feed import FeedCommit, LiveFeedHandler
+from ..app.live_feed import FeedCommit, FeedTicker, LiveFeedHandler
 from ..io.mllp import DEFAULT_PORT, FeedStatus, MllpListener
 from .alert_controller import AlertController
 from .session_controller import SessionController
 
 STATUS_MS = 100
 RELOAD_MS = 300
+#: How often the fed sessions' technical alerts are brought up to date.
+TICK_MS = 2000
 
 
 class _Mailbox(QObject):
@@ -92,6 +94,12 @@ class LiveFeed(QObject):
         self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_MS)
         self._reload_timer.timeout.connect(self._reload)
         self._reload_pending: set[int] = set()
+        # Every fed session's technical alerts (feed silent, reading overdue), open or not,
+        # recorded by the window's own recorder (the open one's are also ticked by the
+        # alert controller: the same recorder, so never twice).
+        self._ticker = FeedTicker(controller.store, alerts=controller.recorder)
+        self._tick_timer = QTimer(self, interval=TICK_MS)
+        self._tick_timer.timeout.connect(self._tick)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
         if event.type() == QEvent.Type.Close:
@@ -112,12 +120,14 @@ class LiveFeed(QObject):
                                 on_status_changed=self._mailbox.post_status)
         listener.start()
         self.listener, self.handler = listener, handler
+        self._tick_timer.start()
         self._apply(listener.status())
 
     def stop(self) -> None:
         """Stop listening (the message being handled is still answered)."""
         listener, handler = self.listener, self.handler
         self.listener = self.handler = None
+        self._tick_timer.stop()
         if listener is None:
             return
         listener.stop()
@@ -125,6 +135,17 @@ class LiveFeed(QObject):
             handler.close()
         self.alerts.feed_disconnected()
         self._apply(listener.status())
+
+    @Slot()
+    def _tick(self) -> None:
+        """Let time pass for the fed sessions; sound what another chair's feed raised."""
+        handler = self.handler
+        if handler is None or self.controller.store.closed:
+            return
+        open_id = self.controller.session.id if self.controller.session else None
+        for session_id, alert in self._ticker.tick(handler.fed_sessions()):
+            if session_id != open_id:  # the open one sounds through its alert controller
+                self.alerts.sound_elsewhere(alert)
 
     # -- news from the listener (GUI thread) -----------------------------------------------
 

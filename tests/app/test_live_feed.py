@@ -140,3 +140,34 @@ def test_ack_arrives_only_after_the_commit(db_path: Path, store: Store) -> None:
     finally:
         listener.stop()
         handler.close()
+
+
+def test_a_message_records_its_alerts_and_the_ticker_says_when_the_feed_goes_silent(
+        db_path: Path, store: Store) -> None:
+    from datetime import timedelta
+
+    from monitor.app.live_feed import FeedTicker
+
+    now = [datetime.now(UTC).replace(microsecond=0)]
+    commits: list[FeedCommit] = []
+    handler = LiveFeedHandler(db_path, on_committed=commits.append, clock=lambda: now[0])
+    try:
+        stamp = now[0].strftime("%Y%m%d%H%M%S+0000")
+        ack = handler(oru("M1", "OBX|1|NM|59408-5^SpO2^LN||86|%|||||F", time=stamp), PEER)
+        assert msa(ack)[0] == "AA"
+    finally:
+        handler.close()
+    (commit,) = commits
+    assert [a.message for a in commit.alerts] == ["SpO2 86 < 90 %"]
+    session_id = commit.session_ids[0]
+    assert [s.alert.message for s in store.alert_history(session_id)] == ["SpO2 86 < 90 %"]
+
+    ticker = FeedTicker(store, clock=lambda: now[0])
+    fed = handler.fed_sessions()
+    assert list(fed) == [session_id]
+    assert ticker.tick(fed) == []  # the monitor has just sent
+    now[0] += timedelta(minutes=4)
+    ((silent_in, silent),) = ticker.tick(fed)
+    assert silent_in == session_id and silent.condition == "feed-silent"
+    assert ticker.tick(fed) == []  # raised once, carried on
+    assert "feed-silent" in {s.alert.condition for s in store.alert_history(session_id)}
