@@ -1,6 +1,7 @@
 """View > Active sessions board: every active session at a glance, most urgent first.
 
-Alerts come from the application layer's recorder (``monitor.app.alerting``): every writer
+Rows come from the application layer (``monitor.app.board``), alerts from its recorder
+(``monitor.app.alerting``): every writer
 (this window, another workstation, an import, a monitor feed, a headless listener) records
 the alerts of what it stores in the same transaction and keeps each session's engine state,
 so a line costs a few indexed look-ups, never a replay, however long the session. The board
@@ -21,18 +22,16 @@ from PySide6.QtGui import QBrush, QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..app.alerting import SessionAlerts
+from ..app.board import AlertNotices, board_rows
 from ..domain.alerts import AlertPriority
-from ..domain.board import BoardRow, Replayed, board_row, latest_values, order_board
+from ..domain.board import BoardRow, Replayed, latest_values
 from ..domain.profiles import ProfileVersion
-from ..domain.sessions import SessionStatus
 from ..domain.vitals import Vital
 from ..store import Store, StoreError
-from ..store.browse import SessionQuery
 from .formatting import fmt_duration, fmt_time, fmt_value
 
 POLL_MS = 2000
 REFRESH_MS = 30_000
-MAX_SESSIONS = 40
 
 PRIORITY_COLOURS = {AlertPriority.HIGH: ("#c62828", "#ffffff"),
                     AlertPriority.MEDIUM: ("#ffd54a", "#3a2a00"),
@@ -92,9 +91,7 @@ class ActiveBoard(QWidget):
         self.shipped = shipped
         self.clock = clock
         self.recorder = recorder or SessionAlerts(store, shipped, clock)
-        #: (session, condition, raised at, priority) of the alerts seen needing attention;
-        #: None until the first refresh (what is active then was sounded when it began).
-        self._noticed: set[tuple[int, str, datetime, int]] | None = None
+        self._notices = AlertNotices()
         self.open_session_id: int | None = None
         self.rows: list[BoardRow] = []
         self.list = QListWidget()
@@ -201,49 +198,16 @@ class ActiveBoard(QWidget):
         now = self.clock()
         try:
             self._seen_version = self.store.data_version()
-            summaries = self.store.browse_sessions(
-                SessionQuery(status=SessionStatus.ACTIVE, sort="started"), limit=MAX_SESSIONS)
-            rows = []
-            for summary in summaries:
-                session = self.store.get_session(summary.id)
-                acks = self.store.acknowledgements(summary.id)
-                versions = self.store.profile_versions(summary.id)
-                shown = self._live(summary.id) or self._recorded(summary.id)
-                rows.append(board_row(session, (), acks, versions, self.shipped,
-                                      self.store.schedule(summary.id), now,
-                                      replayed=shown))
+            self.rows = board_rows(self.store, self.recorder, self.shipped, now, self._live)
+            fresh = self._notices.fresh(self.recorder, [r.session_id for r in self.rows],
+                                        skip=self.open_session_id)
         except (StoreError, sqlite3.ProgrammingError) as error:
             self.status.setText(str(error))
             return
-        self.rows = order_board(rows)
-        self._announce([r.session_id for r in self.rows])
+        for alert in fresh:
+            self.alertSounded.emit(alert)
         self._show(now)
         self.updated.emit()
-
-    def _recorded(self, session_id: int) -> Replayed:
-        """A background session's alerts as recorded (the recorder catches up only what no
-        writer evaluated yet, e.g. a session from an older version) and its latest values
-        (its newest rows, read cheaply)."""
-        engine = self.recorder.engine(session_id)
-        values, newest = latest_values(self.store.opening_readings(session_id, 1))
-        return engine, values, newest
-
-    def _announce(self, session_ids: list[int]) -> None:
-        """Say which alerts of other chairs newly need attention (unacknowledged, new or
-        escalated since the last look). What is active at the first look is not news."""
-        first = self._noticed is None
-        noticed = self._noticed if self._noticed is not None else set()
-        for session_id in session_ids:
-            if session_id == self.open_session_id:
-                continue  # the window sounds its own session
-            for alert in self.recorder.active(session_id):
-                key = (session_id, alert.condition, alert.raised_at, int(alert.priority))
-                if alert.acknowledged_at is not None or key in noticed:
-                    continue
-                noticed.add(key)
-                if not first:
-                    self.alertSounded.emit(alert)
-        self._noticed = noticed
 
     def _window_sessions(self) -> Any:
         """The session controller of the window the board is in, if any."""
