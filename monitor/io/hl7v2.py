@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import BinaryIO
 
 import hl7
@@ -456,32 +456,39 @@ STANDARD_MSH = "MSH|^~\\&"
 
 
 def build_ack(message: bytes, code: str, text: str = "") -> bytes:
-    """The ACK answering ``message``: MSA-1 ``code`` (AA, AE, AR), MSA-2 echoing its MSH-10,
-    MSA-3 ``text`` (at most 80 characters). Segments end in CR; the caller adds MLLP framing.
+    """THE ACK answering ``message`` (the live feed's, and the listener's for what no handler
+    could answer): MSA-1 ``code`` (AA, AE, AR, …), MSA-2 echoing its MSH-10, MSA-3 ``text``
+    (at most 80 characters; line breaks and control characters become spaces and delimiters
+    are escaped, or turned into spaces where no MSH says which they are, so it can never
+    break the ACK). Segments end in CR; the caller adds MLLP framing.
 
-    Built with ``hl7.Message.create_ack`` when the message can be parsed; for a message too
-    broken for that, a minimal ACK with an empty MSA-2 is returned."""
+    Only the MSH segment is read, so a truncated, oversize or undecodable message is answered
+    too; its bytes are echoed unchanged (latin-1 maps every byte to one character and back).
+    A sender that declared its own delimiters is answered in the standard ones. Anything
+    without a usable MSH gets a minimal ACK with an empty MSA-2. MSH-7 carries an explicit
+    UTC offset (hl7's own is UTC without saying so)."""
     if code not in ACK_CODES:
         raise ValueError(f"ACK code must be one of {', '.join(ACK_CODES)}, not {code!r}")
-    now = datetime.now().astimezone().strftime("%Y%m%d%H%M%S%z")
+    now = datetime.now(UTC).strftime("%Y%m%d%H%M%S+0000")
     control = hl7.generate_message_control_id()
-    decoded, _ = _decode(message)
-    messages = _messages(decoded)[0] if decoded else []
-    safe = re.sub(r"[|^~\\&\r\n]", " ", text[:_MSA3_MAX])
+    plain = "".join(c if c.isprintable() else " " for c in text)[:_MSA3_MAX]
+    safe = re.sub(r"[|^~\\&]", " ", plain)
+    minimal = f"MSH|^~\\&|||||{now}||ACK|{control}|P|2.6\rMSA|{code}||{safe}\r"
+    msh = re.split(rb"[\r\n]", message.lstrip(b" \t\r\n\x00"), maxsplit=1)[0].decode("latin-1")
+    if not msh.startswith("MSH") or len(msh) < 8 or len(msh.split(msh[3])) < 12:
+        return minimal.encode("latin-1", "replace")
     try:
-        parsed = hl7.parse(messages[0])
-        if not messages[0].startswith(STANDARD_MSH):
-            # The sender declared its own delimiters; answering in them would make an ACK
-            # other receivers (and our own framing checks) cannot read. Answer in the
-            # standard ones, echoing the control id as plain text.
+        parsed = hl7.parse(msh)
+        if not msh.startswith(STANDARD_MSH):
             echoed = re.sub(r"[|^~\\&\r\n]", " ", str(parsed.segment("MSH")[10]))
             return (f"MSH|^~\\&|||||{now}||ACK|{control}|P|2.6\rMSA|{code}|{echoed}|{safe}\r"
-                    ).encode()
+                    ).encode("latin-1", "replace")
         ack = parsed.create_ack(code, message_id=control)
         ack.segment("MSH").assign_field(now, 7)
-        if text:
-            ack.segment("MSA").assign_field(parsed.escape(text[:_MSA3_MAX]), 3)
-        return (str(ack).rstrip("\r") + "\r").encode("utf-8")
-    except Exception:  # noqa: BLE001 - any unparseable input still gets an answer
-        return (f"MSH|^~\\&|||||{now}||ACK|{control}|P|2.6\rMSA|{code}||{safe}\r"
-                ).encode()
+        if plain:
+            ack.segment("MSA").assign_field(parsed.escape(plain), 3)
+        return (str(ack).rstrip("\r") + "\r").encode("latin-1", "replace")
+    except Exception:  # noqa: BLE001 - any input must get an answer: the minimal ACK
+        return minimal.encode("latin-1", "replace")
+
+

@@ -8,7 +8,7 @@ Contract with the handler (:data:`MessageHandler`): it gets one de-framed messag
 parses it, commits what it keeps, and returns the ACK message (unframed). The listener frames
 and sends that ACK only after the handler returned, so an ACK always means "committed". If the
 handler raises or returns something that is not an ACK, the listener answers AE itself
-(:func:`fallback_ack`). Messages on one connection are handled strictly in order.
+(:func:`monitor.io.hl7v2.build_ack`). Messages on one connection are handled strictly in order.
 
 Threading: one accept thread, one thread per connection, and one handler thread. Every handler
 call runs on that single handler thread, one at a time, so the handler may keep a store it opens
@@ -37,8 +37,7 @@ from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
-import hl7
-from hl7.util import generate_message_control_id
+from .hl7v2 import build_ack
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +54,12 @@ DEFAULT_MAX_CONNECTIONS = 32
 #: How many leading bytes of a dropped frame are kept: enough for a long MSH segment, so an
 #: oversize message can still be answered with its control id.
 HEAD_BYTES = 1024
-ACK_CODES = ("AA", "AE", "AR", "CA", "CE", "CR")  # HL7 table 0008
 
 _RECV_SIZE = 65536
 _POLL_S = 0.2  # how often blocked threads look at the stop flag
 _SEND_TIMEOUT_S = 10.0
 _BLANK = b" \t\r\n"
 _SEGMENT_END = re.compile(rb"\r\n|\r|\n")
-_TEXT_OK = re.compile(r"[^A-Za-z0-9 .,:;()_/'-]")
 
 
 def frame(message: bytes) -> bytes:
@@ -258,37 +255,6 @@ def ack_code(ack: bytes) -> str:
         if segment.startswith(b"MSA") and len(segment) > 4:
             return segment[4:].split(segment[3:4])[0].decode("latin-1")
     return ""
-
-
-def fallback_ack(message: bytes, code: str = "AE", text: str = "") -> bytes:
-    """An ACK (unframed) with MSA-1 ``code`` and MSA-3 ``text`` for ``message``.
-
-    Built with the hl7 package from the message's MSH when that parses, so MSA-2 echoes MSH-10
-    and the separators match; otherwise a minimal ACK with an empty MSA-2. Only the MSH segment
-    is read, so this works on the first bytes of a truncated or oversize message too. ``text``
-    is reduced to plain ASCII words so it can never break the ACK's structure."""
-    if code not in ACK_CODES:
-        raise ValueError(f"ACK code must be one of {', '.join(ACK_CODES)}, not {code!r}")
-    text = _TEXT_OK.sub("", text)[:80]
-    # With an explicit offset: hl7's own MSH-7 is UTC without saying so.
-    now = datetime.now(UTC).strftime("%Y%m%d%H%M%S+0000")
-    fields = _msh_fields(message)
-    if fields is not None and len(fields) >= 12:
-        try:
-            # latin-1 maps every byte to one character and back, so sender names in any
-            # encoding are echoed unchanged.
-            msh = hl7.parse(_first_segment(message).decode("latin-1"))
-            ack = msh.create_ack(code)
-            ack.segment("MSH").assign_field(now, 7)
-            if text:
-                ack.segment("MSA").assign_field(text, 3)
-            return str(ack).encode("latin-1")
-        except Exception:  # noqa: BLE001 - any input must get an answer: use the minimal ACK
-            pass
-    return (
-        f"MSH|^~\\&|||||{now}||ACK|{generate_message_control_id()}|P|2.6\r"
-        f"MSA|{code}||{text}\r"
-    ).encode("ascii")
 
 
 class InvalidAck(ValueError):
@@ -616,7 +582,7 @@ class MllpListener:
             # Only the class: an exception's text may quote the message, which holds patient data.
             log.error("MLLP: handler failed on message %s from %s (%d bytes): %s",
                       msg_id, conn.peer, len(message), type(exc).__name__)
-            ack = fallback_ack(message, "AE", "message could not be processed")
+            ack = build_ack(message, "AE", "message could not be processed")
             self._note_error(conn, f"handler failed: {type(exc).__name__}")
         code = ack_code(ack)
         with self._lock:
@@ -650,7 +616,7 @@ class MllpListener:
             why = "message without MLLP start block"
         else:
             return
-        self._send(conn, fallback_ack(error.head, "AR", why))
+        self._send(conn, build_ack(error.head, "AR", why))
 
     def _send(self, conn: _Connection, ack: bytes) -> None:
         # One sendall of the whole framed ACK: simple clients read the answer with one recv.

@@ -29,8 +29,8 @@ from monitor.io.mllp import (
     MllpListener,
     PeerInfo,
     ack_code,
+    build_ack,
     control_id,
-    fallback_ack,
     frame,
 )
 from monitor.io.mllp_client import MllpClient, NoAck, send_messages
@@ -193,8 +193,8 @@ def test_decoder_rejects_a_max_frame_below_one() -> None:
 # -- ACK helpers ------------------------------------------------------------------------------
 
 
-def test_fallback_ack_echoes_the_control_id_with_code_and_text() -> None:
-    ack = fallback_ack(oru("CTRL-7"), "AE", "message could not be processed")
+def test_the_ack_echoes_the_control_id_with_code_and_text() -> None:
+    ack = build_ack(oru("CTRL-7"), "AE", "message could not be processed")
     parsed = hl7.parse(ack.decode())
     assert msa(ack) == ("AE", "CTRL-7")
     assert str(parsed.segment("MSA")(3)) == "message could not be processed"
@@ -203,35 +203,35 @@ def test_fallback_ack_echoes_the_control_id_with_code_and_text() -> None:
     assert PATIENT.encode() not in ack
 
 
-def test_fallback_ack_reads_only_the_header_of_crlf_or_cut_messages() -> None:
+def test_the_ack_reads_only_the_header_of_crlf_or_cut_messages() -> None:
     crlf = oru("C1").replace(b"\r", b"\r\n")
-    assert msa(fallback_ack(crlf, "AE"))[1] == "C1"
-    assert msa(fallback_ack(oru("C2")[:120], "AR"))[1] == "C2"
+    assert msa(build_ack(crlf, "AE"))[1] == "C1"
+    assert msa(build_ack(oru("C2")[:120], "AR"))[1] == "C2"
 
 
 @pytest.mark.parametrize("message", [b"", b"garbage", b"MSH|^~\\&|short", b"\xff\xfe" * 40,
                                      b"MSH||||||||||||"])
-def test_fallback_ack_answers_anything_with_a_parseable_ack(message: bytes) -> None:
-    assert msa(fallback_ack(message, "AR", "bad")) == ("AR", "")
+def test_the_ack_answers_anything_with_a_parseable_ack(message: bytes) -> None:
+    assert msa(build_ack(message, "AR", "bad")) == ("AR", "")
 
 
-def test_fallback_ack_without_a_header_leaves_msa2_empty() -> None:
-    assert msa(fallback_ack(b"no header here", "AE")) == ("AE", "")
+def test_the_ack_without_a_header_leaves_msa2_empty() -> None:
+    assert msa(build_ack(b"no header here", "AE")) == ("AE", "")
 
 
-def test_fallback_ack_dates_itself_with_an_explicit_offset() -> None:
+def test_the_ack_dates_itself_with_an_explicit_offset() -> None:
     for message in (oru("C1"), b"junk"):
-        stamp = str(hl7.parse(fallback_ack(message, "AA").decode()).segment("MSH")(7))
+        stamp = str(hl7.parse(build_ack(message, "AA").decode()).segment("MSH")(7))
         assert stamp.endswith("+0000") and len(stamp) == 19
 
 
-def test_fallback_ack_refuses_an_unknown_code() -> None:
+def test_the_ack_refuses_an_unknown_code() -> None:
     with pytest.raises(ValueError):
-        fallback_ack(oru("C1"), "OK")
+        build_ack(oru("C1"), "OK")
 
 
-def test_fallback_ack_text_cannot_break_the_ack() -> None:
-    ack = fallback_ack(oru("C1"), "AE", "bad|field^with~separators\\&\r\x0bMSH")
+def test_the_ack_text_cannot_break_the_ack() -> None:
+    ack = build_ack(oru("C1"), "AE", "bad|field^with~separators\\&\r\x0bMSH")
     assert ack.count(b"\r") == 2 and SB not in ack
     assert msa(ack) == ("AE", "C1")
 
@@ -239,7 +239,7 @@ def test_fallback_ack_text_cannot_break_the_ack() -> None:
 def test_control_id_and_ack_code_read_headers() -> None:
     assert control_id(oru("ABC")) == "ABC"
     assert control_id(b"PID|x") is None
-    assert ack_code(fallback_ack(oru("A"), "AR")) == "AR"
+    assert ack_code(build_ack(oru("A"), "AR")) == "AR"
     assert ack_code(b"MSH|^~\\&|x") == ""
 
 
@@ -552,7 +552,7 @@ def test_status_and_callbacks_follow_the_feed(
 
     def reject_second(message: bytes, peer: PeerInfo) -> bytes:
         code = "AR" if control_id(message) == "M2" else "AA"
-        return fallback_ack(message, code)
+        return build_ack(message, code)
 
     listener = start_listener(reject_second, on_status_changed=statuses.append,
                               on_message=events.append)
