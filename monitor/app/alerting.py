@@ -45,8 +45,9 @@ from ..domain.alerts import (
     AlertEventType,
     AlertKind,
 )
+from ..domain.errors import ValidationFailed
 from ..domain.profiles import ProfileVersion
-from ..domain.readings import Reading
+from ..domain.readings import Reading, initials_errors
 from ..domain.records import StoredAlert
 from ..domain.schedule import DEFAULT_SCHEDULE
 from ..domain.sessions import Session, SessionStatus
@@ -174,13 +175,16 @@ class SessionAlerts:
 
     def acknowledge(self, session_id: int, alert_id: int, by: str) -> AlertUpdate:
         """``by`` acknowledges one unresolved alert now (recorded with who and when).
-        Raises KeyError for an alert that is not the session's, ValidationFailed without
-        initials."""
+        Raises KeyError for an alert that is not the session's, ValidationFailed for
+        missing or malformed initials (the one initials rule)."""
+        _check_initials(by)
         return self._apply(session_id, lambda engine: engine.acknowledge(
             alert_id, by, self.clock()))
 
     def acknowledge_all(self, session_id: int, by: str) -> AlertUpdate:
         """Acknowledge every unresolved, unacknowledged alert of the session."""
+        _check_initials(by)
+
         def every(engine: AlertEngine) -> list[AlertEvent]:
             now = self.clock()
             events: list[AlertEvent] = []
@@ -472,6 +476,12 @@ def _newest_values(chunk: Rows, values: np.ndarray, start: int, end: int
 
 #: The vitals in the order of the rows' value columns.
 _VITALS: tuple[Vital, ...] = tuple(Vital)
+
+
+def _check_initials(by: str) -> None:
+    errors = initials_errors(by)
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _ended_with_open_technical(session: Session, kept: _Kept) -> bool:
