@@ -356,40 +356,6 @@ class AlertEngine:
                 engine.acknowledge_condition(step.condition, step.by, step.at)
         return engine
 
-    @classmethod
-    def restore(
-        cls,
-        profile: ThresholdProfile,
-        baseline: Mapping[Vital, float] | None,
-        settings: AlertSettings | None,
-        alerts: Iterable[Alert],
-        latest: Iterable[Reading],
-        acknowledgements: Iterable[Acknowledgement] = (),
-    ) -> AlertEngine:
-        """An engine that carries on from what was recorded, without replaying: the
-        physiological ``alerts`` as stored (withdrawn ones left out; technical alerts
-        depend on the clock and are raised afresh by :meth:`tick`, as after a replay), the
-        newest value of each vital from ``latest`` (current readings; the newest per vital
-        counts) and the acknowledgements given.
-
-        It is what a window shows while a long session's full replay runs in the
-        background; a pending device run (persistence) is not restored, so with device
-        persistence above one reading a condition may need its readings seen again."""
-        engine = cls(profile, baseline, settings)
-        for alert in sorted(alerts, key=lambda a: a.id):
-            if alert.kind is not AlertKind.PHYSIOLOGICAL:
-                continue
-            engine._alerts[alert.id] = alert
-            if alert.resolved_at is None:
-                engine._open[alert.condition] = alert.id
-            engine._next_id = max(engine._next_id, alert.id + 1)
-        for reading in sorted((r for r in latest if r.is_current),
-                              key=lambda r: (r.taken_at, r.id or 0)):
-            for vital, value in reading.values.items():
-                engine._seen[vital] = _Seen(value, reading.taken_at)
-        engine._acks = list(acknowledgements)
-        return engine
-
     def state(self) -> dict[str, Any]:
         """What :meth:`from_state` needs to carry on exactly as this engine would, as
         JSON-safe data: the unresolved alerts, the newest value evaluated per vital, the

@@ -1,9 +1,9 @@
 """One line per active session for a nurse watching several chairs: phase, time since the
 infusion ended, next reading due, worst active alert and the latest values.
 
-Background sessions have no live alert engine, so each row replays the session's stored
-readings, acknowledgements and threshold versions (:func:`alert_timeline.rebuild`): the
-same alerts the session's own screen would show."""
+A row is made from an alert engine and the latest values (``replayed``): the app layer
+gives the one its recorder keeps (``monitor.app.board``), so no session is replayed for the
+board; without one, :func:`replay` rebuilds it from what is stored (the same alerts)."""
 
 from __future__ import annotations
 
