@@ -50,6 +50,12 @@ def build(path: Path, n: int) -> int:
         session.id, (T0 + timedelta(seconds=i)).isoformat(),
         (T0 + timedelta(seconds=i)).timestamp(), 120 + i % 30, 75 + i % 10, 90 + i % 15,
         70 + i % 25, 14 + i % 4, 95 + i % 5, "device", T0.isoformat()) for i in range(n)))
+    # A feed records the alerts of what it stores as it goes: so does this, once.
+    from ..app.alerting import SessionAlerts
+    from ..resources import default_profile
+
+    with Store.open(path) as store:
+        SessionAlerts(store, default_profile()).update(session.id or 0)
     return session.id or 0
 
 
