@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from .errors import FieldError
 
@@ -38,6 +38,19 @@ def parse_time_text(field: str, text: str, *, today: date, tz: tzinfo | None = N
     offset = moment.utcoffset()
     assert offset is not None
     return moment.astimezone(timezone(offset)), None
+
+
+def parse_recent_time(field: str, text: str, now: datetime
+                      ) -> tuple[datetime | None, FieldError | None]:
+    """A time a nurse charts for a reading just taken or charted late: like
+    :func:`parse_time_text`, except that a bare ``HH:MM`` later than now is taken from the
+    day before (at 00:20, ``23:35`` means last night, not tonight)."""
+    moment, error = parse_time_text(field, text, today=now.astimezone().date())
+    cleaned = text.strip()
+    if moment is not None and len(cleaned) <= 5 and moment > now + timedelta(minutes=5):
+        earlier = datetime.combine(moment.date() - timedelta(days=1), moment.time())
+        moment, error = parse_time_text(field, f"{earlier:%Y-%m-%d %H:%M}", today=now.date())
+    return moment, error
 
 
 def parse_date_text(field: str, text: str) -> tuple[date | None, FieldError | None]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QDateTimeEdit,
     QGridLayout,
     QGroupBox,
     QLabel,
@@ -23,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.confirmation import confirmation_questions
+from ..domain.confirmation import confirmation_questions, describe_time, time_questions
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.readings import new_reading, parse_values, validate_reading
+from ..domain.timeparse import parse_recent_time
 from ..domain.vitals import VITAL_SPECS, Vital
 from ..store import StoreError
 from .formatting import fmt_time
@@ -46,10 +46,11 @@ Confirm = Callable[[list[str]], bool]
 
 
 def ask_confirmation(parent: QWidget, questions: list[str]) -> bool:
-    """Ask the nurse to confirm values beyond critical limits; No is the default."""
+    """Ask the nurse to confirm values beyond critical limits or an unusual time; No is the
+    default."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Confirm critical values")
+    box.setWindowTitle("Confirm before saving")
     box.setText("\n".join(questions) + "\n\nSave these values?")
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
     box.setDefaultButton(QMessageBox.StandardButton.No)
@@ -77,12 +78,20 @@ class EntryPanel(QGroupBox):
             edit.setMaxLength(6)
             self.inputs[vital] = edit
             self._place(grid, index, caption, edit, VITAL_SPECS[vital].label)
-        self.time_input = QDateTimeEdit()
+        # A plain line: HH:MM (today) or YYYY-MM-DD HH:MM typed straight over what it shows
+        # (a date-time spin box read "08:20" into its sections as another date).
+        self.time_input = QLineEdit()
         self.time_input.setObjectName("timeInput")
         self.time_input.setAccessibleName("timeInput")
-        self.time_input.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.time_input.setCalendarPopup(False)
+        self.time_input.setMaxLength(25)
+        self.time_input.setPlaceholderText("HH:MM or YYYY-MM-DD HH:MM")
+        self.time_input.setToolTip("HH:MM today, or YYYY-MM-DD HH:MM; it follows the clock "
+                                   "until you type")
         self._place(grid, len(FIELDS), "Time taken", self.time_input, "Time")
+        #: The time to be saved, in words ("today 08:20 (35 min ago)").
+        self.time_words = QLabel("")
+        self.time_words.setObjectName("timeWords")
+        self.errors["Time"].parentWidget().layout().insertWidget(2, self.time_words)
         self.initials_input = QLineEdit()
         self.initials_input.setObjectName("initialsInput")
         self.initials_input.setAccessibleName("initialsInput")
@@ -114,8 +123,7 @@ class EntryPanel(QGroupBox):
                 widget.installEventFilter(self)
         self.save_button.clicked.connect(self.submit)
         self._time_follows_clock = True
-        self._setting_time = False
-        self.time_input.dateTimeChanged.connect(self._time_edited)
+        self.time_input.textEdited.connect(self._time_edited)
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._refresh_time)
         self._clock.start(TIME_REFRESH_MS)
@@ -148,14 +156,6 @@ class EntryPanel(QGroupBox):
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.submit()
             return True
-        # QDateTimeEdit uses Tab to step through its own sections; nurses expect Tab to
-        # move on to the next field, and the arrow keys still edit the sections.
-        if watched is self.time_input and event.key() == Qt.Key.Key_Tab:
-            self.initials_input.setFocus(Qt.FocusReason.TabFocusReason)
-            return True
-        if watched is self.time_input and event.key() == Qt.Key.Key_Backtab:
-            self.inputs[Vital.SPO2].setFocus(Qt.FocusReason.BacktabFocusReason)
-            return True
         return super().eventFilter(watched, event)
 
     def focus_first(self) -> None:
@@ -163,20 +163,38 @@ class EntryPanel(QGroupBox):
         self.inputs[Vital.SBP].selectAll()
 
     def _time_edited(self) -> None:
-        if not self._setting_time:
-            self._time_follows_clock = False
+        self._time_follows_clock = False
+        self._show_time_words()
 
     def _refresh_time(self) -> None:
         if self._time_follows_clock:
-            self._setting_time = True
-            self.time_input.setDateTime(QDateTime.currentDateTime())
-            self._setting_time = False
+            self.time_input.setText(f"{self.controller.clock().astimezone():%H:%M}")
+        self._show_time_words()
+
+    def _show_time_words(self) -> None:
+        now = self.controller.clock()
+        moment, error = self._typed_time()
+        if error is not None:
+            self.time_words.setText(error.message)
+        elif moment is None or self._time_follows_clock:
+            self.time_words.setText("now (follows the clock)")
+        else:
+            self.time_words.setText(describe_time(moment, now))
+
+    def _typed_time(self) -> tuple[datetime | None, FieldError | None]:
+        now = self.controller.clock()
+        return parse_recent_time("Time", self.time_input.text(), now)
 
     def taken_at(self) -> datetime:
-        """The time in the time field, in the workstation's zone."""
+        """The time to save: the clock while the field follows it, else what was typed.
+        Raises ValidationFailed (naming the Time field) for a time that cannot be read."""
         if self._time_follows_clock:
             return self.controller.clock().astimezone()
-        return self.time_input.dateTime().toPython().astimezone()
+        moment, error = self._typed_time()
+        if error is not None or moment is None:
+            raise ValidationFailed([error or FieldError(
+                "Time", "enter the time taken (HH:MM or YYYY-MM-DD HH:MM)")])
+        return moment
 
     def show_errors(self, errors: list[FieldError]) -> None:
         for label in self.errors.values():
@@ -195,7 +213,12 @@ class EntryPanel(QGroupBox):
         values, errors = parse_values({v: e.text() for v, e in self.inputs.items()})
         news2_values, news2_errors = self.news2_inputs.values()
         errors += news2_errors
-        reading = new_reading(self.taken_at(), values, entered_by=self.initials_input.text(),
+        try:
+            taken_at = self.taken_at()
+        except ValidationFailed as failure:
+            errors += failure.errors
+            taken_at = self.controller.clock()
+        reading = new_reading(taken_at, values, entered_by=self.initials_input.text(),
                               **news2_values)
         if not errors:
             errors = validate_reading(reading, self.controller.clock())
@@ -203,10 +226,13 @@ class EntryPanel(QGroupBox):
             self.show_errors(errors)
             return False
         self.show_errors([])
-        questions = confirmation_questions(self.controller.profile, reading.values,
-                                           self.controller.baseline)
+        session = self.controller.session
+        questions = time_questions(reading.taken_at, self.controller.clock(),
+                                   session.started_at if session else None)
+        questions += confirmation_questions(self.controller.profile, reading.values,
+                                            self.controller.baseline)
         if questions and not self.confirm(questions):
-            self.status.setText("Not saved: values not confirmed.")
+            self.status.setText("Not saved: not confirmed.")
             self.status.show()
             return False
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit, QRadioButton
 
@@ -153,8 +153,10 @@ def test_amending_needs_a_reason_and_the_late_entry_is_marked_and_audited(qtbot,
     assert window.entry.isEnabled()
 
     entry = window.entry
-    taken = QDateTime.currentDateTime().addSecs(-20 * 60)
-    entry.time_input.setDateTime(taken)
+    taken = datetime.now().astimezone() - timedelta(minutes=20)
+    entry.time_input.setText(f"{taken:%H:%M}")
+    entry.time_input.textEdited.emit(entry.time_input.text())
+    entry.confirm = lambda questions: True  # before the session's start: charted late
     qtbot.keyClicks(entry.inputs[Vital.SBP], "142")
     qtbot.keyClicks(entry.inputs[Vital.DBP], "84")
     qtbot.keyClicks(entry.initials_input, "KL")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 
+from monitor.domain.confirmation import describe_time
 from monitor.domain.vitals import Vital
 from monitor.store import DiskFull
 
@@ -121,15 +124,66 @@ def test_enter_saves_from_the_time_field(qtbot, window, other_connection):
     assert len(other_connection.readings(window.controller.session.id)) == 1
 
 
-def test_late_charting_uses_the_time_typed(qtbot, window, other_connection):
-    when = window.entry.time_input.dateTime().addSecs(-45 * 60)
-    window.entry.time_input.setDateTime(when)
+def type_time(qtbot, window, text: str) -> None:
+    """Tab into the time field from the last vital (it selects what is there) and type."""
+    window.entry.inputs[Vital.SPO2].setFocus()
+    qtbot.keyClick(window.entry.inputs[Vital.SPO2], Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is window.entry.time_input
+    qtbot.keyClicks(window.entry.time_input, text)
+
+
+def test_late_charting_takes_hh_mm_typed_straight_over_as_today(qtbot, window,
+                                                               other_connection):
+    window.controller.session = window.controller.session.__class__(
+        **{**window.controller.session.__dict__,
+           "started_at": datetime.now(UTC) - timedelta(hours=2)})
+    when = (datetime.now().astimezone() - timedelta(minutes=45)).replace(second=0,
+                                                                         microsecond=0)
+    type_time(qtbot, window, f"{when:%H:%M}")
+    # "today 08:20 (45 min ago)" (yesterday's date just after midnight)
+    assert window.entry.time_words.text() == describe_time(when, window.controller.clock())
+    window.entry.inputs[Vital.HR].setText("72")
+    window.entry.initials_input.setText("AB")
+    asked = []
+    window.entry.confirm = lambda questions: asked.append(questions) or True
+    qtbot.mouseClick(window.entry.save_button, Qt.MouseButton.LeftButton)
+    (saved,) = other_connection.readings(window.controller.session.id)
+    assert saved.taken_at == when  # today (or last night), not a date months away
+    assert asked == []  # recent, after the session began: nothing to confirm
+    assert window.entry.time_input.text() == f"{datetime.now().astimezone():%H:%M}"
+
+
+def test_a_time_before_the_session_or_hours_back_asks_and_a_future_one_is_refused(
+        qtbot, window, other_connection):
+    session_id = window.controller.session.id
+    asked = []
+    window.entry.confirm = lambda questions: asked.append(questions) or False
+    earlier = datetime.now().astimezone() - timedelta(minutes=30)
+    type_time(qtbot, window, f"{earlier:%H:%M}")  # the session began just now
     window.entry.inputs[Vital.HR].setText("72")
     window.entry.initials_input.setText("AB")
     qtbot.mouseClick(window.entry.save_button, Qt.MouseButton.LeftButton)
+    assert "before this session began" in asked[0][0]
+    assert window.entry.status.text() == "Not saved: not confirmed."
+    assert other_connection.readings(session_id) == []
 
-    saved = other_connection.readings(window.controller.session.id)[0]
-    assert saved.taken_at.strftime("%H:%M") == when.toPython().strftime("%H:%M")
+    far = datetime.now().astimezone() - timedelta(days=2)
+    type_time(qtbot, window, f"{far:%Y-%m-%d %H:%M}")
+    assert window.entry.time_words.text().startswith(f"{far:%Y-%m-%d %H:%M} (2 d ago")
+    qtbot.mouseClick(window.entry.save_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 2
+
+    future = datetime.now().astimezone() + timedelta(hours=2)
+    type_time(qtbot, window, f"{future:%Y-%m-%d %H:%M}")
+    assert "in the future" in window.entry.time_words.text()
+    qtbot.mouseClick(window.entry.save_button, Qt.MouseButton.LeftButton)
+    assert "is in the future" in window.entry.errors["Time"].text()
+
+    type_time(qtbot, window, "25:99")
+    assert "is not a time" in window.entry.time_words.text()
+    qtbot.mouseClick(window.entry.save_button, Qt.MouseButton.LeftButton)
+    assert "'25:99' is not a time" in window.entry.errors["Time"].text()
+    assert len(asked) == 2 and other_connection.readings(session_id) == []
 
 
 def test_a_reading_that_could_not_be_saved_stays_in_the_form(qtbot, window, monkeypatch):
