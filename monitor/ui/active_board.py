@@ -55,7 +55,12 @@ def values_text(row: BoardRow) -> str:
 def row_text(row: BoardRow, now: datetime, open_id: int | None) -> str:
     """Four short lines (the board is a narrow column): who; the worst alert; phase and
     timing; latest values."""
-    alert = row.worst_alert.text if row.worst_alert else "✓ no active alert"
+    if row.worst_alert is not None:
+        alert = row.worst_alert.text
+    elif row.overdue:  # never "no active alert" beside a reading that is overdue
+        alert = "⚙ reading overdue"
+    else:
+        alert = "✓ no active alert"
     if row.active_alert_count > 1:
         alert += f" (+{row.active_alert_count - 1} more)"
     marker = "▶ " if row.session_id == open_id else ""

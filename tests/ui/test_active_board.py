@@ -110,3 +110,18 @@ def test_board_rows_replay_alerts_and_order_by_urgency():
     assert overdue.overdue and overdue.since_infusion_end == timedelta(hours=1)
     assert caution.worst_alert.message.startswith("SBP 165")
     assert [r.patient_id for r in order_board([calm, overdue, caution])] == ["C", "B", "A"]
+
+
+def test_a_line_never_says_no_active_alert_beside_an_overdue_reading():
+    from monitor.ui.active_board import row_text
+
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    session = Session(Patient("B"), Infusion(started_at=now - timedelta(hours=2),
+                                             ended_at=now - timedelta(hours=1)),
+                      id=7, started_at=now - timedelta(hours=3))
+    readings = [new_reading(now - timedelta(minutes=59), {Vital.SBP: 120, Vital.DBP: 70})]
+    overdue = board_row(session, readings, [], [], ProfileVersion(default_profile()), None,
+                        now)
+    text = row_text(overdue, now, None)
+    assert "no active alert" not in text
+    assert "⚙ reading overdue" in text and "OVERDUE since" in text
