@@ -45,7 +45,7 @@ def test_a_critical_reading_saved_elsewhere_appears_on_the_board(qtbot, window,
     assert window.review.board_dock.isVisible()
     board.refresh()
     line = board_line(board, "P-200")
-    assert "✓ no active alert" in line
+    assert "⚙ reading overdue" in line and "no active alert" not in line  # due 15 min ago
     assert "recovery · 20 min since end · " in line
     assert "BP 135/80  HR 80" in line
     open_id = window.controller.session.id
