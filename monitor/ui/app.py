@@ -31,6 +31,7 @@ from .schedule_panel import install_schedule
 from .session_controller import SessionController
 from .threshold_editor import install_threshold_editor
 from .timeline_overlay import install_timeline
+from .wheel_guard import install_wheel_guard
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ def get_application(argv: list[str]) -> QApplication:
 
 def build_window(store: Store, options: GuiOptions) -> MainWindow:
     """A ready window on ``store``, with the session the options ask for open."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        install_wheel_guard(app)
     profile = default_profile()
     controller = SessionController(store, profile)
     alerts = AlertController(controller, profile)
