@@ -43,6 +43,8 @@ from .theme import THEMES, Theme, ThemeName, apply_palette
 from .tiles import LatestValuesPanel
 
 HEADER_REFRESH_MS = 15_000
+#: Correct… and Entered in error… on the selected (or latest) reading.
+CORRECT_SHORTCUT, IN_ERROR_SHORTCUT = "F2", "Shift+F2"
 
 
 class MainWindow(QMainWindow):
@@ -182,6 +184,15 @@ class MainWindow(QMainWindow):
             "&Session", "Record infusion &end now", self.record_infusion_end, None,
             "infusionEndAction")
         self._action("&Session", "&New reading", self.entry.focus_first, "Ctrl+R")
+        # On the selected reading, or the latest one when none is selected: the one a
+        # nurse who has just typed a wrong value means.
+        self.correct_action = self._action(
+            "&Session", "&Correct reading…", lambda: self._on_target(self.correct_reading),
+            CORRECT_SHORTCUT, "correctReadingAction")
+        self.in_error_action = self._action(
+            "&Session", "Reading entered in &error…",
+            lambda: self._on_target(self.mark_in_error), IN_ERROR_SHORTCUT,
+            "markInErrorAction")
         self._action("&View", "&Light theme", lambda: self.apply_theme(ThemeName.LIGHT), None,
                      "lightThemeAction")
         self._action("&View", "&Dark theme (night)", lambda: self.apply_theme(ThemeName.DARK),
@@ -242,6 +253,13 @@ class MainWindow(QMainWindow):
         enabled = enabled and not self.controller.locked  # closed sessions are read-only
         self.edit_action.setEnabled(enabled)
         self.infusion_end_action.setEnabled(enabled)
+
+    def _on_target(self, act: Callable[[Reading], None]) -> None:
+        if self.controller.read_only:
+            return
+        reading = self.table.target_reading()
+        if reading is not None:
+            act(reading)
 
     def correct_reading(self, reading: Reading) -> None:
         CorrectReadingDialog(reading, self.controller.correct_reading, self).exec()

@@ -186,6 +186,17 @@ class ReadingsTable(QWidget):
         rows = self.view.selectionModel().selectedRows()
         return self.model.reading(rows[0].row()) if rows else None
 
+    def target_reading(self) -> Reading | None:
+        """The selected reading if it can still be changed, else the newest current one."""
+        selected = self.selected_reading()
+        if selected is not None and selected.is_current:
+            return selected
+        for row in range(self.model.rowCount()):
+            reading = self.model.reading(row)
+            if reading.is_current:
+                return reading
+        return None
+
     def _update_buttons(self) -> None:
         reading = self.selected_reading()
         enabled = reading is not None and reading.is_current

@@ -84,3 +84,31 @@ def test_entered_in_error_is_struck_out_not_deleted(qtbot, window, other_connect
     assert not window.table.error_button.isEnabled()  # cannot strike twice
     trail = [e.action for e in other_connection.audit_trail(window.controller.session.id)]
     assert "reading entered in error" in trail
+
+
+def test_f2_corrects_and_shift_f2_marks_the_selected_or_latest_reading(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    now = datetime.now(UTC)
+    older = window.controller.save_reading(new_reading(
+        now - timedelta(minutes=10), {Vital.HR: 70}, entered_by="AB"))
+    newest = window.controller.save_reading(new_reading(
+        now - timedelta(minutes=5), {Vital.HR: 72}, entered_by="AB"))
+    seen = []
+
+    def note_and_close(dialog) -> None:
+        seen.append((dialog.windowTitle(), dialog.reading.id))
+        dialog.reject()
+
+    window.entry.focus_first()  # the nurse is in the form: no row selected
+    when_modal(qtbot, note_and_close)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: len(seen) == 1)
+    assert seen[0][1] == newest.id and "orrect" in seen[0][0]
+    window.table.view.selectRow(1)  # the older one, clicked in the table
+    window.table.view.setFocus()
+    qtbot.waitUntil(window.table.view.hasFocus)
+    when_modal(qtbot, note_and_close)
+    qtbot.keyClick(window.table.view, Qt.Key.Key_F2, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(seen) == 2)
+    assert seen[1][1] == older.id and "rror" in seen[1][0]
