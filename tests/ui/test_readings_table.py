@@ -106,6 +106,7 @@ def test_f2_corrects_and_shift_f2_marks_the_selected_or_latest_reading(qtbot, wi
     qtbot.waitUntil(lambda: len(seen) == 1)
     assert seen[0][1] == newest.id and "orrect" in seen[0][0]
     window.table.view.selectRow(1)  # the older one, clicked in the table
+    window.activateWindow()  # back from the dialog
     window.table.view.setFocus()
     qtbot.waitUntil(window.table.view.hasFocus)
     when_modal(qtbot, note_and_close)
