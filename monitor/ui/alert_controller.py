@@ -39,6 +39,7 @@ from ..domain.readings import initials_errors
 from ..domain.records import StoredAlert
 from ..domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule, session_due_times
 from ..domain.thresholds import ThresholdProfile, validate_profile
+from .initials_memory import remember_initials
 from .session_controller import SessionController
 
 TICK_MS = 1000
@@ -175,6 +176,7 @@ class AlertController(QObject):
         # Gone meanwhile (resolved, or renumbered by a replay): show what is now.
         with suppress(KeyError):
             self.recorder.acknowledge(session_id, alert_id, by)
+        remember_initials(by)
         self._refresh()
 
     def acknowledge_all(self, by: str) -> None:
@@ -182,6 +184,7 @@ class AlertController(QObject):
         session_id = self._session_id()
         if self._engine is not None and session_id is not None:
             self.recorder.acknowledge_all(session_id, by)
+            remember_initials(by)
             self._refresh()
 
     def shutdown(self) -> None:
@@ -312,5 +315,6 @@ class AlertController(QObject):
         if errors:
             raise ValidationFailed(errors)
         saved = self.store.add_timeline_entry(session_id, entry)
+        remember_initials(entry.entered_by)
         self.timelineChanged.emit()
         return saved

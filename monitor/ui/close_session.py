@@ -25,6 +25,7 @@ from ..domain.records import StoredAssessment
 from ..domain.timeparse import parse_time_text
 from ..store import StoreError
 from .formatting import fmt_datetime
+from .initials_memory import prefill
 
 ASSESSMENT_NAMES = {"aldrete": "Modified Aldrete", "padss": "PADSS"}
 
@@ -95,6 +96,7 @@ class CloseSessionDialog(QDialog):
         form.addRow("Discharge instructions given", self.instructions)
         form.addRow("Note", self.note)
         form.addRow("Your initials", self.initials)
+        prefill(self.initials)
         warning = QLabel("Closing locks the session: later entries need Amend… with a reason.")
         warning.setWordWrap(True)
         self.errors = QLabel("")

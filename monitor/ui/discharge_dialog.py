@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from ..domain.charted_scores import OBSERVED_ITEMS, DischargeAssessment, DischargeKind
 from ..domain.scores import ScoreItem
 from .charting_dialog import ChartingDialog
+from .initials_memory import prefill
 
 if TYPE_CHECKING:
     from .discharge_panel import DischargeController
@@ -95,6 +96,7 @@ class DischargeDialog(ChartingDialog):
         top.addRow("Score", self.kind)
         bottom = QFormLayout()
         bottom.addRow("Your initials", self.initials)
+        prefill(self.initials)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.stack)

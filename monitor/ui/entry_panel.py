@@ -29,6 +29,7 @@ from ..domain.timeparse import parse_recent_time
 from ..domain.vitals import VITAL_SPECS, Vital
 from ..store import StoreError
 from .formatting import fmt_time
+from .initials_memory import prefill
 from .news2_panel import News2Inputs
 from .session_controller import SessionController
 
@@ -98,6 +99,7 @@ class EntryPanel(QGroupBox):
         self.initials_input.setMaxLength(6)
         self.initials_input.setPlaceholderText("e.g. JM")
         self._place(grid, len(FIELDS) + 1, "Your initials", self.initials_input, "Initials")
+        prefill(self.initials_input)
         self.save_button = QPushButton("Save reading")
         self.save_button.setObjectName("saveReadingButton")
         self.save_button.setAccessibleName("saveReadingButton")

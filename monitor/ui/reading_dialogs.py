@@ -21,6 +21,7 @@ from ..domain.readings import Reading, parse_values
 from ..domain.vitals import ENTERED_VITALS, VITAL_SPECS, Vital
 from ..store import StoreError
 from .formatting import fmt_datetime, fmt_value
+from .initials_memory import prefill
 
 ERROR_REASONS = ("Wrong patient", "Typing error", "Artefact (movement, cuff)", "Duplicate entry")
 
@@ -56,6 +57,7 @@ class _ReasonDialog(QDialog):
     def _finish_form(self) -> None:
         self.form.addRow("Reason", self.reason)
         self.form.addRow("Your initials", self.initials)
+        prefill(self.initials)
 
     def _run(self, action: Callable[[], object]) -> None:
         try:

@@ -32,6 +32,7 @@ from ..domain.sessions import Session, SessionStatus
 from ..domain.thresholds import ThresholdProfile
 from ..domain.vitals import Vital
 from ..store import Store
+from .initials_memory import remember_initials
 from .session_loader import LoadResult, SessionLoader
 
 EXTERNAL_POLL_MS = 1000
@@ -241,6 +242,7 @@ class SessionController(QObject):
         """Validate the discharge details and close (lock) the open session with them."""
         session = self._require_session()
         self.session = self.charting.close(session, details, self.newest_taken_at())
+        remember_initials(details.by)
         self.sessionChanged.emit()
         return self.session
 
@@ -286,7 +288,7 @@ class SessionController(QObject):
             self._saved_while_loading.append(saved)
         self.readingsChanged.emit()
         self.readingSaved.emit(saved)
-        self._recorded(charted.alerts)
+        self._recorded(charted.alerts, saved.entered_by)
         return saved
 
     def correct_reading(self, original: Reading, values: Mapping[Vital, float], by: str,
@@ -297,7 +299,7 @@ class SessionController(QObject):
                                         self._amending())
         saved = charted.reading
         self._restate(self.store.readings_with_ids([original.id or 0, saved.id or 0]))
-        self._recorded(charted.alerts)
+        self._recorded(charted.alerts, by)
         return saved
 
     def mark_in_error(self, original: Reading, by: str, reason: str) -> Reading:
@@ -308,13 +310,14 @@ class SessionController(QObject):
         marked = charted.reading
         self._marked |= {marked.id or 0}
         self._restate([marked])
-        self._recorded(charted.alerts)
+        self._recorded(charted.alerts, by)
         return marked
 
     def _amending(self) -> Amendment | None:
         return Amendment(*self.amendment) if self.amendment is not None else None
 
-    def _recorded(self, update: AlertUpdate) -> None:
+    def _recorded(self, update: AlertUpdate, by: str = "") -> None:
+        remember_initials(by)
         if update.events:
             self.alertsRecorded.emit(update)
 

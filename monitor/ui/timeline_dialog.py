@@ -30,6 +30,7 @@ from ..domain.events import (
     new_sedation_entry,
 )
 from .charting_dialog import ChartingDialog
+from .initials_memory import prefill
 
 EVENT = "event"
 
@@ -77,6 +78,7 @@ class TimelineDialog(ChartingDialog):
         form.addRow("Note", self.note)
         form.addRow("Time", self.time_input)
         form.addRow("Your initials", self.initials)
+        prefill(self.initials)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.errors)

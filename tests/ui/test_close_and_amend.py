@@ -44,6 +44,9 @@ def test_closing_asks_for_discharge_details_then_locks_the_session(qtbot, window
 
     def act(dialog) -> None:
         assert "No discharge assessment" in dialog.findChild(QLabel, "dischargeAssessment").text()
+        initials = dialog.findChild(QLineEdit, "dischargeInitials")
+        assert initials.text() == "JM"  # who charted last at this workstation, offered
+        initials.clear()
         ok(dialog)  # nothing answered
         errors.append(dialog.findChild(QLabel, "closeSessionErrors").text())
         dialog.findChild(QLineEdit, "dischargeTime").setText("25:99")

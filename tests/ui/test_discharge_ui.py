@@ -56,7 +56,9 @@ def text_of(dialog: QWidget, name: str) -> str:
 
 
 def save(qtbot, dialog: QWidget, initials: str = "jm") -> str:
-    qtbot.keyClicks(dialog.findChild(QLineEdit, "dischargeInitials"), initials)
+    field = dialog.findChild(QLineEdit, "dischargeInitials")
+    field.clear()  # it offers the last initials signed with here
+    qtbot.keyClicks(field, initials)
     qtbot.mouseClick(dialog.findChild(QWidget, "dischargeSave"), Qt.MouseButton.LeftButton)
     return text_of(dialog, "dischargeErrors")
 

@@ -113,3 +113,22 @@ def test_f2_corrects_and_shift_f2_marks_the_selected_or_latest_reading(qtbot, wi
     qtbot.keyClick(window.table.view, Qt.Key.Key_F2, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: len(seen) == 2)
     assert seen[1][1] == older.id and "rror" in seen[1][0]
+
+
+def test_dialogs_offer_the_initials_last_signed_with_here(qtbot, window):
+    now = datetime.now(UTC)
+    reading = window.controller.save_reading(new_reading(
+        now - timedelta(minutes=5), {Vital.HR: 72}, entered_by="jm"))
+    offered = []
+
+    def look(dialog) -> None:
+        offered.append(dialog.findChild(QLineEdit, "reasonInitials").text())
+        dialog.reject()
+
+    when_modal(qtbot, look)
+    window.mark_in_error(reading)
+    assert offered == ["JM"]  # signed the reading just now
+    window.controller.correct_reading(reading, {Vital.HR: 74}, "kl", "Typing error")
+    when_modal(qtbot, look)
+    window.mark_in_error(window.controller.readings[-1])
+    assert offered[-1] == "KL"

@@ -1,0 +1,36 @@
+"""The initials last used at this workstation, offered again in every form that asks for
+them (a nurse signs a dozen things an hour). Kept in the user's settings; only initials the
+one initials rule accepts are remembered, and a field already filled is left alone."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QLineEdit
+
+from ..domain.readings import initials_errors
+from ..paths import APP_DIR_NAME
+
+#: Settings key (declared once, with the other keys in ``settings_keys``).
+LAST_INITIALS_KEY = "workstation/last_initials"
+
+
+def _settings() -> QSettings:
+    return QSettings(APP_DIR_NAME, "monitor")
+
+
+def last_initials() -> str:
+    """The initials last signed with here, or ''."""
+    return str(_settings().value(LAST_INITIALS_KEY, "") or "")
+
+
+def remember_initials(by: str) -> None:
+    """Remember ``by`` after something signed with it was saved."""
+    if by.strip() and not initials_errors(by):
+        _settings().setValue(LAST_INITIALS_KEY, by.strip().upper())
+
+
+def prefill(edit: QLineEdit) -> None:
+    """Offer the last initials in an empty field, selected, so typing replaces them."""
+    if not edit.text():
+        edit.setText(last_initials())
+        edit.selectAll()
