@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..demo import load_demo
@@ -29,6 +29,7 @@ from .review import install_review
 from .schedule_overlay import install_due_overlay
 from .schedule_panel import install_schedule
 from .session_controller import SessionController
+from .settings_keys import THEME, user_settings
 from .threshold_editor import install_threshold_editor
 from .timeline_overlay import install_timeline
 from .wheel_guard import install_wheel_guard
@@ -62,9 +63,9 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     profile = default_profile()
     controller = SessionController(store, profile)
     alerts = AlertController(controller, profile)
-    settings = QSettings(APP_DIR_NAME, "monitor")
+    settings = user_settings()
     if options.theme:
-        settings.setValue("theme", options.theme)
+        THEME.write(options.theme, settings)
     window = MainWindow(controller, alerts, settings)
     install_threshold_editor(window, alerts)
     install_schedule(window, alerts)

@@ -25,12 +25,11 @@ from ..domain.sessions import SessionStatus
 from ..store import StoreError
 from ..store.backup import DEFAULT_KEEP, backup_database, backup_due, list_backups
 from .formatting import fmt_datetime
+from .settings_keys import BACKUP_FOLDER, BACKUP_KEEP
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-FOLDER_KEY = "backup/folder"
-KEEP_KEY = "backup/keep"
 DAILY_CHECK_DELAY_MS = 30_000
 
 
@@ -68,15 +67,15 @@ class BackupService(QObject):
 
     @property
     def folder(self) -> Path:
-        value = self.settings.value(FOLDER_KEY, "")
+        value = BACKUP_FOLDER.read(self.settings)
         return Path(str(value)) if value else self.database.parent / "backups"
 
     def set_folder(self, folder: Path) -> None:
-        self.settings.setValue(FOLDER_KEY, str(folder))
+        BACKUP_FOLDER.write(str(folder), self.settings)
 
     @property
     def keep(self) -> int:
-        return int(self.settings.value(KEEP_KEY, DEFAULT_KEEP))
+        return int(BACKUP_KEEP.read(self.settings) or DEFAULT_KEEP)
 
     def back_up_now(self) -> None:
         """Start a backup in the background."""

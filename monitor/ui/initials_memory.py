@@ -4,29 +4,21 @@ one initials rule accepts are remembered, and a field already filled is left alo
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLineEdit
 
 from ..domain.readings import initials_errors
-from ..paths import APP_DIR_NAME
-
-#: Settings key (declared once, with the other keys in ``settings_keys``).
-LAST_INITIALS_KEY = "workstation/last_initials"
-
-
-def _settings() -> QSettings:
-    return QSettings(APP_DIR_NAME, "monitor")
+from .settings_keys import LAST_INITIALS
 
 
 def last_initials() -> str:
     """The initials last signed with here, or ''."""
-    return str(_settings().value(LAST_INITIALS_KEY, "") or "")
+    return LAST_INITIALS.read()
 
 
 def remember_initials(by: str) -> None:
     """Remember ``by`` after something signed with it was saved."""
     if by.strip() and not initials_errors(by):
-        _settings().setValue(LAST_INITIALS_KEY, by.strip().upper())
+        LAST_INITIALS.write(by.strip().upper())
 
 
 def prefill(edit: QLineEdit) -> None:

@@ -39,6 +39,7 @@ from .readings_table import ReadingsTable
 from .session_controller import SessionController
 from .session_dialog import SessionDialog
 from .session_picker import SessionPicker
+from .settings_keys import THEME
 from .theme import THEMES, Theme, ThemeName, apply_palette
 from .tiles import LatestValuesPanel
 
@@ -55,7 +56,10 @@ class MainWindow(QMainWindow):
         self.alerts = alerts
         self.settings = settings
         self.setWindowTitle("Infusion Recovery Monitor")
-        self.theme: Theme = THEMES[ThemeName(str(settings.value("theme", "light")))]
+        try:
+            self.theme: Theme = THEMES[ThemeName(THEME.read(settings))]
+        except ValueError:  # a settings file from elsewhere
+            self.theme = THEMES[ThemeName(THEME.default)]
 
         self.header = SessionHeader()
         self.audio = AlarmAudio(alerts, parent=self)
@@ -298,7 +302,7 @@ class MainWindow(QMainWindow):
         self.tiles.set_theme(self.theme)
         self.banner.set_theme(self.theme)
         self.table_model.set_theme(self.theme)
-        self.settings.setValue("theme", name.value)
+        THEME.write(name.value, self.settings)
 
     def toggle_theme(self) -> None:
         self.apply_theme(ThemeName.DARK if self.theme.name is ThemeName.LIGHT
