@@ -32,7 +32,7 @@ from .session_controller import SessionController
 from .settings_keys import THEME, user_settings
 from .threshold_editor import install_threshold_editor
 from .timeline_overlay import install_timeline
-from .wheel_guard import install_wheel_guard
+from .wheel_guard import guard_choices
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,6 @@ def get_application(argv: list[str]) -> QApplication:
 
 def build_window(store: Store, options: GuiOptions) -> MainWindow:
     """A ready window on ``store``, with the session the options ask for open."""
-    app = QApplication.instance()
-    if isinstance(app, QApplication):
-        install_wheel_guard(app)
     profile = default_profile()
     controller = SessionController(store, profile)
     alerts = AlertController(controller, profile)
@@ -79,6 +76,7 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     install_review(window)
     install_backups(window)
     install_loading_note(window)
+    guard_choices(window)
     now = datetime.now(UTC)
     session_id: int | None = None
     if options.demo:

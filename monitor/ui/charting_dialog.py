@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
 from ..domain.errors import ValidationFailed
 from ..store import StoreError
+from .wheel_guard import guard_choices
 
 ERROR_STYLE = "color: #d32f2f; font-weight: 600;"
 
@@ -36,6 +38,10 @@ class ChartingDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setObjectName(f"{prefix}Save")
         self.buttons.accepted.connect(self.try_accept)
         self.buttons.rejected.connect(self.reject)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt)
+        guard_choices(self)  # built by the subclass by now
+        super().showEvent(event)
 
     def try_accept(self) -> None:
         raise NotImplementedError

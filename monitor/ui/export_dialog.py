@@ -51,6 +51,7 @@ from ..io.deidentify import deidentify
 from ..io.export_data import FORMAT_LABELS, FORMATS, SUFFIXES, SessionRecord
 from ..render import CHART_SIZE, MAX_SIDE, MIN_SIDE
 from ..store import Store, StoreError
+from .wheel_guard import guard_choices
 
 REPORT_SHORTCUT = "Ctrl+Shift+P"
 
@@ -213,6 +214,7 @@ class ExportDialog(QDialog):
         form.addRow(buttons)
         self.format_box.currentIndexChanged.connect(self._enable)
         self._enable()
+        guard_choices(self)  # the wheel never changes an unfocused choice
 
     @property
     def fmt(self) -> str:

@@ -31,6 +31,7 @@ from ..app.live_feed import FeedCommit, FeedTicker, LiveFeedHandler
 from ..io.mllp import DEFAULT_PORT, FeedStatus, MllpListener
 from .alert_controller import AlertController
 from .session_controller import SessionController
+from .wheel_guard import guard_choices
 
 STATUS_MS = 100
 RELOAD_MS = 300
@@ -254,6 +255,7 @@ class FeedPanel(QDialog):
         self.stop_button.clicked.connect(self.stop)
         feed.statusChanged.connect(self.show_status)
         self.show_status(feed.status)
+        guard_choices(self)  # the wheel never changes an unfocused choice
 
     @Slot()
     def start(self) -> None:

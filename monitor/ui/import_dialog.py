@@ -46,6 +46,7 @@ from ..io.read_ahead import ReaderFailed
 from ..store import Store, StoreError
 from ..store.imports import ImportTarget
 from .session_controller import SessionController
+from .wheel_guard import guard_choices
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,7 @@ class ImportDialog(QDialog):
                        self.midnight_box.toggled, self.start_edit.textEdited):
             signal.connect(self._options_changed)
         self._update_buttons()
+        guard_choices(self)  # the wheel never changes an unfocused choice
 
     # -- choices ---------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..domain.errors import ValidationFailed
 from .formatting import fmt_datetime
 from .session_controller import SessionController
+from .wheel_guard import guard_choices
 
 AMEND_REASONS = ("Late entry from the paper chart", "Correction found on review",
                  "Device data arrived after discharge")
@@ -72,6 +73,7 @@ class AmendDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
+        guard_choices(self)  # the wheel never changes an unfocused choice
 
     def try_accept(self) -> None:
         try:

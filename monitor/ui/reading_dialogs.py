@@ -22,6 +22,7 @@ from ..domain.vitals import ENTERED_VITALS, VITAL_SPECS, Vital
 from ..store import StoreError
 from .formatting import fmt_datetime, fmt_value
 from .initials_memory import prefill
+from .wheel_guard import guard_choices
 
 ERROR_REASONS = ("Wrong patient", "Typing error", "Artefact (movement, cuff)", "Duplicate entry")
 
@@ -53,6 +54,7 @@ class _ReasonDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
+        guard_choices(self)  # the wheel never changes an unfocused choice
 
     def _finish_form(self) -> None:
         self.form.addRow("Reason", self.reason)

@@ -29,6 +29,7 @@ from .alert_controller import AlertController
 from .formatting import fmt_time
 from .main_window import MainWindow
 from .threshold_editor import fmt_number, parse_number, run_or_show_refusal
+from .wheel_guard import guard_choices
 
 SHORTCUT = "Ctrl+Shift+D"
 CUSTOM = "Custom"
@@ -212,6 +213,7 @@ class ScheduleDialog(QDialog):
         for edit in (self.during, self.minimum, self.name):
             edit.textEdited.connect(self._edited)
         self.fill(alerts.schedule())
+        guard_choices(self)  # the wheel never changes an unfocused choice
 
     @staticmethod
     def _with_unit(edit: QLineEdit, unit: str) -> QWidget:

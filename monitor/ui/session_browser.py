@@ -40,6 +40,7 @@ from ..store import Store, StoreError
 from ..store.browse import SessionQuery, SessionSummary
 from .formatting import fmt_datetime, fmt_duration
 from .views import record_table
+from .wheel_guard import guard_choices
 
 PAGE_SIZE = 200
 SEARCH_DELAY_MS = 250
@@ -282,6 +283,7 @@ class SessionBrowser(QDialog):
         self.model.rowsInserted.connect(self._update_count)
         self.view.horizontalHeader().setSortIndicator(STARTED_COLUMN,
                                                       Qt.SortOrder.DescendingOrder)
+        guard_choices(self)  # the wheel never changes an unfocused choice
 
     def refresh(self) -> None:
         """Re-run the current query (new sessions, changed summaries)."""

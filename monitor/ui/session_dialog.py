@@ -27,6 +27,7 @@ from ..domain.timeparse import parse_date_text, parse_number_text, parse_time_te
 from ..domain.vitals import ENTERED_VITALS, VITAL_SPECS, Vital
 from ..store import StoreError
 from .formatting import fmt_datetime, fmt_value
+from .wheel_guard import guard_choices
 
 T = TypeVar("T")
 
@@ -98,6 +99,7 @@ class SessionDialog(QDialog):
         layout.addWidget(buttons)
         if session is not None:
             self._fill(session)
+        guard_choices(self)  # the wheel never changes an unfocused choice
 
     def _field(self, key: str, label: str) -> QLineEdit:
         edit = QLineEdit()

@@ -9,28 +9,31 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QWidget
 
 
 class WheelGuard(QObject):
-    """An application-wide event filter; see the module docstring."""
+    """The event filter of each guarded box; see the module docstring."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
-        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget):
-            target = _choice(watched)
-            if target is not None and not target.hasFocus():
-                event.ignore()
-                return True
+        if (event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget)
+                and not watched.hasFocus()):
+            event.ignore()
+            return True
         return False
 
 
-def _choice(widget: QWidget) -> QWidget | None:
-    """The combo or spin box ``widget`` is (or is part of: its line edit, its view)."""
-    for candidate in (widget, widget.parentWidget()):
-        if isinstance(candidate, QComboBox | QAbstractSpinBox):
-            return candidate
-    return None
+def guard_choices(root: QWidget) -> None:
+    """Guard every combo and spin box under ``root`` (a window or dialog, once built).
+    Installed per widget, not on the application: an application-wide filter is called for
+    every event of every object, which made the window a quarter slower."""
+    guard = _guard()
+    for widget in root.findChildren(QComboBox) + root.findChildren(QAbstractSpinBox):
+        if not widget.property("wheelGuarded"):
+            widget.installEventFilter(guard)
+            widget.setProperty("wheelGuarded", True)
 
 
-def install_wheel_guard(app: QApplication) -> None:
-    """Install the guard on ``app`` once."""
-    if getattr(app, "_wheel_guard", None) is None:
+def _guard() -> WheelGuard:
+    app = QApplication.instance()
+    guard = getattr(app, "_wheel_guard", None)
+    if guard is None:
         guard = WheelGuard(app)
-        app.installEventFilter(guard)
-        app._wheel_guard = guard  # type: ignore[attr-defined]
+        app._wheel_guard = guard  # type: ignore[union-attr]
+    return guard

@@ -28,3 +28,18 @@ def test_the_wheel_over_an_unfocused_o2_combo_changes_nothing(qtbot, window):
     qtbot.waitUntil(oxygen.hasFocus)
     wheel(oxygen)  # chosen on purpose: it may change now
     assert oxygen.currentIndex() != before
+
+
+def test_a_dialog_guards_its_choices_too(qtbot, window):
+    from monitor.ui.timeline_dialog import TimelineDialog
+
+    dialog = TimelineDialog(window.alerts.add_timeline_entry, window.controller.clock, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    choice = dialog.findChild(QComboBox, "timelineChoice")
+    dialog.findChild(QComboBox, "timelineKind").setFocus()
+    before = choice.currentIndex()
+    wheel(choice)
+    assert choice.currentIndex() == before
+    dialog.reject()
