@@ -29,13 +29,14 @@ from ..domain.readings import MAX_INITIALS_LENGTH, initials_errors
 from ..domain.thresholds import Severity
 from ..domain.vitals import VITAL_SPECS
 from ..store import StoreError
+from . import shortcuts
 from .alarm_audio import AlarmAudio
 from .alert_controller import AlertController
 from .formatting import fmt_time, fmt_value
 from .theme import LIGHT, Theme, ThemeName
 
-ACKNOWLEDGE_SHORTCUT = "F9"
-PAUSE_AUDIO_SHORTCUT = "Ctrl+Shift+A"  # A for audio
+ACKNOWLEDGE_SHORTCUT = shortcuts.ACKNOWLEDGE_ALL
+PAUSE_AUDIO_SHORTCUT = shortcuts.PAUSE_AUDIO
 #: Half a flash cycle: high about 2 Hz, medium about 0.6 Hz (IEC 60601-1-8 visual alarms).
 FLASH_HALF_PERIOD_MS = {AlertPriority.HIGH: 250, AlertPriority.MEDIUM: 800}
 MESSAGE_MS = 15_000  # how long an acknowledge message stays

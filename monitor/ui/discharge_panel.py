@@ -24,12 +24,13 @@ from ..domain.charted_scores import (
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.records import StoredAssessment
 from ..domain.scores import CriteriaTimes, ScoreItem, criteria_times
+from . import shortcuts
 from .discharge_dialog import DischargeDialog
 from .formatting import fmt_time
 from .scores_strip import scores_strip
 from .session_controller import SessionController
 
-SHORTCUT = "Ctrl+Shift+R"  # readiness; Ctrl+Shift+D is the reading schedule
+SHORTCUT = shortcuts.DISCHARGE_ASSESSMENT
 #: Said while a long session's readings load: a score from its newest rows alone could
 #: miss what the criteria look back on.
 LOADING_NOTE = "Loading all readings… assessment available when they are in."

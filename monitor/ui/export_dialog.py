@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QKeySequence
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -51,9 +50,10 @@ from ..io.deidentify import deidentify
 from ..io.export_data import FORMAT_LABELS, FORMATS, SUFFIXES, SessionRecord
 from ..render import CHART_SIZE, MAX_SIDE, MIN_SIDE
 from ..store import Store, StoreError
+from . import shortcuts
 from .wheel_guard import guard_choices
 
-REPORT_SHORTCUT = "Ctrl+Shift+P"
+REPORT_SHORTCUT = shortcuts.PDF_REPORT
 
 
 # -- the worker ------------------------------------------------------------------------------
@@ -361,12 +361,12 @@ class ExportActions(QObject):
 def install_export(window: QWidget) -> ExportActions:
     """Add File > Export…, File > Print report… and a toolbar button for the PDF report."""
     actions = ExportActions(window)
-    export = window.add_menu_action("&File", "&Export…", actions.export, "Ctrl+Shift+X",
+    export = window.add_menu_action("&File", "&Export…", actions.export, shortcuts.EXPORT,
                                     "exportAction")
     report = window.add_menu_action("&File", "PDF session &report…", actions.export_report,
                                     REPORT_SHORTCUT, "reportAction")
     printing = window.add_menu_action("&File", "&Print report…", actions.print_report,
-                                      QKeySequence.StandardKey.Print, "printReportAction")
+                                      shortcuts.PRINT_REPORT, "printReportAction")
     menu = export.associatedObjects()[0] if export.associatedObjects() else None
     quit_action = next((a for a in menu.actions() if a.text() == "&Quit"), None) \
         if menu is not None else None

@@ -45,6 +45,7 @@ from ..io.csv_format import parse_timestamp
 from ..io.read_ahead import ReaderFailed
 from ..store import Store, StoreError
 from ..store.imports import ImportTarget
+from . import shortcuts
 from .session_controller import SessionController
 from .wheel_guard import guard_choices
 
@@ -452,7 +453,7 @@ def install_import(window: QWidget) -> ImportActions:
     """Add File > Import… (Ctrl+I) and accept readings files dropped on the window."""
     actions = ImportActions(window)
     action = window.add_menu_action(  # type: ignore[attr-defined]
-        "&File", "&Import…", actions.choose_file, "Ctrl+I", "importAction")
+        "&File", "&Import…", actions.choose_file, shortcuts.IMPORT, "importAction")
     menus = [m for m in action.associatedObjects() if isinstance(m, QMenu)]
     quit_action = next((a for a in menus[0].actions() if a.text() == "&Quit"), None) \
         if menus else None

@@ -26,6 +26,7 @@ from .. import __version__
 from ..domain.readings import Reading
 from ..domain.sessions import Session
 from ..store import StoreError
+from . import shortcuts
 from .alarm_audio import AlarmAudio
 from .alert_banner import ACKNOWLEDGE_SHORTCUT, PAUSE_AUDIO_SHORTCUT, AlertBanner
 from .alert_controller import AlertController
@@ -45,7 +46,7 @@ from .tiles import LatestValuesPanel
 
 HEADER_REFRESH_MS = 15_000
 #: Correct… and Entered in error… on the selected (or latest) reading.
-CORRECT_SHORTCUT, IN_ERROR_SHORTCUT = "F2", "Shift+F2"
+CORRECT_SHORTCUT, IN_ERROR_SHORTCUT = shortcuts.CORRECT_READING, shortcuts.READING_IN_ERROR
 
 
 class MainWindow(QMainWindow):
@@ -124,7 +125,7 @@ class MainWindow(QMainWindow):
         self.add_menu_action("&Alerts", "&Pause audio 2 min / resume", self.audio.toggle_pause,
                              PAUSE_AUDIO_SHORTCUT, "pauseAudioAction")
         self.add_menu_action("&Alerts", "Alert &history…",
-                             lambda: show_alert_history(self, self.alerts), "Ctrl+Shift+H",
+                             lambda: show_alert_history(self, self.alerts), shortcuts.ALERT_HISTORY,
                              "alertHistoryAction")
         controller.sessionChanged.connect(self._show_session)
         controller.readingsChanged.connect(self._show_readings)
@@ -176,18 +177,18 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self._menus = {name: bar.addMenu(name) for name in ("&File", "&Session", "&View",
                                                              "&Help")}
-        self._action("&File", "&New session…", self.new_session, QKeySequence.StandardKey.New,
+        self._action("&File", "&New session…", self.new_session, shortcuts.NEW_SESSION,
                      "newSessionAction")
-        self._action("&File", "&Resume session…", self.show_picker, "Ctrl+O",
+        self._action("&File", "&Resume session…", self.show_picker, shortcuts.RESUME_SESSION,
                      "resumeSessionAction")
         self._menus["&File"].addSeparator()
-        self._action("&File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action("&File", "&Quit", self.close, shortcuts.QUIT)
         self.edit_action = self._action("&Session", "&Edit details…", self.edit_session,
-                                        "Ctrl+E", "editSessionAction")
+                                        shortcuts.EDIT_DETAILS, "editSessionAction")
         self.infusion_end_action = self._action(
             "&Session", "Record infusion &end now", self.record_infusion_end, None,
             "infusionEndAction")
-        self._action("&Session", "&New reading", self.entry.focus_first, "Ctrl+R")
+        self._action("&Session", "&New reading", self.entry.focus_first, shortcuts.NEW_READING)
         # On the selected reading, or the latest one when none is selected: the one a
         # nurse who has just typed a wrong value means.
         self.correct_action = self._action(
@@ -201,7 +202,7 @@ class MainWindow(QMainWindow):
                      "lightThemeAction")
         self._action("&View", "&Dark theme (night)", lambda: self.apply_theme(ThemeName.DARK),
                      None, "darkThemeAction")
-        self._action("&View", "&Toggle theme", self.toggle_theme, "Ctrl+T")
+        self._action("&View", "&Toggle theme", self.toggle_theme, shortcuts.TOGGLE_THEME)
         self._action("&Help", "&About", self.show_about)
 
     # -- sessions ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel
 
 from ..domain.sessions import SessionStatus
 from ..store import Store, StoreError
+from . import shortcuts
 from .active_board import ActiveBoard
 from .close_session import CloseSessionDialog, assessment_summary
 from .patient_series import PatientSeriesDialog
@@ -23,12 +24,12 @@ from .session_browser import SessionBrowser
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-CLOSE_SHORTCUT = "Ctrl+Shift+L"
-AMEND_SHORTCUT = "Ctrl+Shift+M"
-BROWSE_SHORTCUT = "Ctrl+B"
-OPEN_READ_ONLY_SHORTCUT = "Ctrl+Shift+O"
-BOARD_SHORTCUT = "Ctrl+Shift+B"
-SERIES_SHORTCUT = "Ctrl+Shift+S"
+CLOSE_SHORTCUT = shortcuts.CLOSE_SESSION
+AMEND_SHORTCUT = shortcuts.AMEND_SESSION
+BROWSE_SHORTCUT = shortcuts.BROWSE_SESSIONS
+OPEN_READ_ONLY_SHORTCUT = shortcuts.OPEN_READ_ONLY
+BOARD_SHORTCUT = shortcuts.ACTIVE_BOARD
+SERIES_SHORTCUT = shortcuts.PATIENT_SERIES
 READ_ONLY_TITLE = "READ-ONLY"
 
 

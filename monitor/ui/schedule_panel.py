@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 from ..domain.alerts import OVERDUE, Alert, AlertKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.schedule import SCHEDULE_PRESETS, ReadingSchedule, ScheduleStep
+from . import shortcuts
 from .alert_controller import AlertController
 from .formatting import fmt_time
 from .main_window import MainWindow
 from .threshold_editor import fmt_number, parse_number, run_or_show_refusal
 from .wheel_guard import guard_choices
 
-SHORTCUT = "Ctrl+Shift+D"
+SHORTCUT = shortcuts.READING_SCHEDULE
 CUSTOM = "Custom"
 #: Technical alerts must never look like physiological ones (red, yellow): violet here.
 TECHNICAL_COLOUR = "#5e35b1"

@@ -52,6 +52,7 @@ from ..domain.thresholds import (
 )
 from ..domain.vitals import VITAL_SPECS, Vital
 from ..store import StoreError
+from . import shortcuts
 from .alert_controller import AlertController
 from .formatting import fmt_datetime
 from .main_window import MainWindow
@@ -61,7 +62,7 @@ LIMIT_VITALS: tuple[Vital, ...] = (Vital.SBP, Vital.DBP, Vital.HR, Vital.RR, Vit
                                    Vital.MAP)
 #: The baseline-relative rule the editor offers (DOMAIN.md: systolic +-20 % / 40 %).
 RULE_VITAL = Vital.SBP
-SHORTCUT = "Ctrl+Shift+T"
+SHORTCUT = shortcuts.THRESHOLDS
 REASONS = ("Patient's known hypertension", "Clinic protocol update",
            "Requested by the anaesthetist")
 

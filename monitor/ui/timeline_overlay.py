@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.events import SedationEntry, TimelineEntry, in_time_order
+from . import shortcuts
 from .chart import VitalsChart
 from .formatting import fmt_time
 from .scores_strip import scores_strip
@@ -39,7 +40,7 @@ MARKER_COLOURS = {
 #: Labels of entries this close together are staggered so they do not overprint.
 CROWDED = timedelta(minutes=12)
 LABEL_POSITIONS = (0.93, 0.80, 0.67)
-SHORTCUT = "Ctrl+Shift+E"
+SHORTCUT = shortcuts.SEDATION_OR_EVENT
 
 
 def short_text(entry: TimelineEntry) -> str:
