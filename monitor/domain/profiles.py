@@ -92,3 +92,35 @@ def profile_changes(old: ThresholdProfile, new: ThresholdProfile) -> dict[str, d
                 "old": None if a is None else [a.caution_pct, a.critical_pct],
                 "new": None if b is None else [b.caution_pct, b.critical_pct]}
     return changes
+
+
+#: How each alert setting is named in the audit trail.
+SETTING_LABELS: Mapping[str, str] = {
+    "reminder_minutes": "Reminder after acknowledgement (min)",
+    "device_persistence_readings": "Device persistence (readings)",
+    "device_persistence_seconds": "Device persistence (s)",
+    "overdue_grace_minutes": "Overdue grace (min)",
+    "feed_silent_seconds": "Feed silent after (s)",
+    "overdue_priority": "Reading overdue priority",
+    "feed_silent_priority": "Feed silent priority",
+}
+
+
+def settings_changes(old: AlertSettings, new: AlertSettings) -> dict[str, dict[str, Any]]:
+    """Each changed alert setting as ``{"Reminder after acknowledgement (min)": {"old": 5,
+    "new": 10}}``; resolve margins per vital (``"SBP resolve margin"``), priorities as
+    words (``"low"``, ``"medium"``)."""
+    changes: dict[str, dict[str, Any]] = {}
+    for f in fields(AlertSettings):
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if f.name == "resolve_margin":
+            for vital in Vital:
+                x, y = old.margin(vital), new.margin(vital)
+                if x != y:
+                    changes[f"{VITAL_SPECS[vital].abbreviation} resolve margin"] = {
+                        "old": x, "new": y}
+        elif a != b:
+            if isinstance(a, AlertPriority):
+                a, b = a.word, AlertPriority(b).word
+            changes[SETTING_LABELS.get(f.name, f.name)] = {"old": a, "new": b}
+    return changes

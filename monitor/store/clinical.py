@@ -15,6 +15,7 @@ from ..domain.profiles import (
     ProfileScope,
     ProfileVersion,
     profile_changes,
+    settings_changes,
     version_from_json,
     version_to_json,
 )
@@ -62,9 +63,11 @@ class ClinicalRecords:
 
     def save_profile(self: Store, profile: ThresholdProfile, settings: AlertSettings, *,
                      by: str, reason: str, session_id: int | None = None,
-                     previous: ThresholdProfile | None = None) -> ProfileVersion:
+                     previous: ThresholdProfile | None = None,
+                     previous_settings: AlertSettings | None = None) -> ProfileVersion:
         """Store a new version (clinic default when ``session_id`` is None). The audit trail
-        records each changed limit with its old and new value."""
+        records each changed limit and alert setting with its old and new value (against
+        ``previous`` and ``previous_settings``: the version this one replaces)."""
         scope = ProfileScope.CLINIC if session_id is None else ProfileScope.SESSION
         at = _now()
         with self._write() as db:
@@ -74,6 +77,8 @@ class ClinicalRecords:
                 "changed_by": by, "changed_at": at, "reason": reason,
             })
             changes = profile_changes(previous, profile) if previous is not None else {}
+            if previous_settings is not None:
+                changes.update(settings_changes(previous_settings, settings))
             self._audit(db, by, f"thresholds changed ({scope.value})", session_id,
                         {"changes": changes, "reason": reason, "profile": profile.name})
         return ProfileVersion(profile, settings, scope, by, datetime.fromisoformat(at), reason,
@@ -214,14 +219,19 @@ class ClinicalRecords:
     # -- reading schedule --------------------------------------------------------------------
 
     def set_schedule(self: Store, session_id: int, schedule: ReadingSchedule, by: str) -> None:
-        """Choose the reading schedule of a session (kept as a new version)."""
+        """Choose the reading schedule of a session (kept as a new version; the audit trail
+        says which it replaced)."""
+        before = self.schedule(session_id)
         with self._write() as db:
             self._require_session(db, session_id)
             db.table("session_schedules").insert({
                 "session_id": session_id,
                 "schedule": json.dumps(schedule.to_dict(), sort_keys=True),
                 "changed_by": by, "changed_at": _now()})
-            self._audit(db, by, "schedule changed", session_id, {"schedule": schedule.name})
+            self._audit(db, by, "schedule changed", session_id, {
+                "schedule": schedule.name,
+                "changes": {"schedule": {"old": before.to_dict() if before else "default",
+                                         "new": schedule.to_dict()}}})
 
     def schedule(self: Store, session_id: int) -> ReadingSchedule | None:
         """The session's reading schedule, or None when it follows the default."""

@@ -247,11 +247,12 @@ class AlertController(QObject):
             raise ValidationFailed(errors)
         # The audit's old values are those of the version this one replaces: the clinic
         # default (or preset) for a clinic change, whatever was in force for a session one.
-        previous = (self.profile if scope is ProfileScope.SESSION
-                    else (self.store.clinic_profile() or self.shipped).profile)
+        replaced = (self.version() if scope is ProfileScope.SESSION
+                    else (self.store.clinic_profile() or self.shipped))
         self.store.save_profile(profile, settings, by=by.strip().upper(), reason=reason.strip(),
                                 session_id=session_id if scope is ProfileScope.SESSION
-                                else None, previous=previous)
+                                else None, previous=replaced.profile,
+                                previous_settings=replaced.settings)
         if session_id is None:
             self.profileChanged.emit()
             return

@@ -162,6 +162,12 @@ def test_alert_behaviour_change_is_saved_and_listed(qtbot, window, other_connect
     qtbot.addWidget(dialog)
     (row,) = dialog.change_texts()
     assert "Reminder: 5 -> 10" in row and "SpO2 resolve margin: 1 -> 2" in row
+    (audit,) = [e for e in other_connection.audit_trail(window.controller.session.id)
+                if e.action.startswith("thresholds changed")]
+    assert audit.actor == "DR" and audit.detail["reason"] == "Known hypertension"
+    assert audit.detail["changes"] == {  # a settings-only change reaches the audit trail
+        "Reminder after acknowledgement (min)": {"old": 5.0, "new": 10.0},
+        "SpO2 resolve margin": {"old": 1.0, "new": 2.0}}
 
 
 def test_clinic_default_change_applies_to_the_open_session_at_once(
