@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,21 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running() -> Iterator[None]:
+    """A test that leaves a thread running fails, naming it: every listener, worker and
+    background job must be stopped by whatever started it (a thread left over made later
+    tests flaky and could abort the run at exit). Threads get a moment to finish."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()
+            and not isinstance(t, threading._DummyThread)]  # Qt's own threads, seen by Python
+    for thread in left:
+        thread.join(timeout=2.0)
+    still = [t.name for t in left if t.is_alive()]
+    assert not still, f"threads left running after the test: {', '.join(still)}"
 
 
 @pytest.fixture
