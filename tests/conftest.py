@@ -31,18 +31,76 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
 
 
+class _StartedQtThreads:
+    """Every QThread and QThreadPool job started from Python, with where it was started,
+    so a test can be failed for one still running (Qt's threads are not Python threads:
+    ``threading.enumerate`` never lists them)."""
+
+    def __init__(self) -> None:
+        self.threads: list[tuple[object, str]] = []
+        self.pools: list[tuple[object, str]] = []
+
+    def install(self) -> None:
+        from PySide6.QtCore import QThread, QThreadPool
+
+        real_start, real_pool_start = QThread.start, QThreadPool.start
+
+        def start(thread, *args):
+            self.threads.append((thread, _caller()))
+            return real_start(thread, *args)
+
+        def pool_start(pool, *args):
+            self.pools.append((pool, _caller()))
+            return real_pool_start(pool, *args)
+
+        QThread.start, QThreadPool.start = start, pool_start
+
+    def running(self, wait_ms: int) -> list[str]:
+        """What is still running after up to ``wait_ms`` each; forgets what has ended."""
+        still: list[str] = []
+        for kind, started in (("QThread", self.threads), ("QThreadPool job", self.pools)):
+            keep = []
+            for obj, where in started:
+                try:
+                    if kind == "QThread":
+                        busy = obj.isRunning() and not obj.wait(wait_ms)
+                    else:
+                        busy = obj.activeThreadCount() > 0 and not obj.waitForDone(wait_ms)
+                except RuntimeError:  # its C++ object is gone, and the thread with it
+                    continue
+                if busy:
+                    keep.append((obj, where))
+                    name = obj.objectName() or type(obj).__name__
+                    still.append(f"{kind} {name} started at {where}")
+            started[:] = keep  # running ones stay referenced: never destroyed while running
+        return still
+
+
+def _caller() -> str:
+    """The first frame outside this file and Qt's wrappers: who started the thread."""
+    frame = sys._getframe(2)
+    return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno} ({frame.f_code.co_name})"
+
+
+_QT_THREADS = _StartedQtThreads()
+_QT_THREADS.install()
+
+
 @pytest.fixture(autouse=True)
 def no_thread_left_running() -> Iterator[None]:
     """A test that leaves a thread running fails, naming it: every listener, worker and
-    background job must be stopped by whatever started it (a thread left over made later
-    tests flaky and could abort the run at exit). Threads get a moment to finish."""
+    background job (Python threads, QThreads, QThreadPool jobs) must be stopped by whatever
+    started it (a thread left over made later tests flaky and could abort the run at exit
+    with "QThread: Destroyed while thread is still running"). Threads get up to two
+    seconds to finish."""
     before = set(threading.enumerate())
     yield
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()
             and not isinstance(t, threading._DummyThread)]  # Qt's own threads, seen by Python
     for thread in left:
         thread.join(timeout=2.0)
-    still = [t.name for t in left if t.is_alive()]
+    still = [f"thread {t.name}" for t in left if t.is_alive()]
+    still += _QT_THREADS.running(wait_ms=2000)
     assert not still, f"threads left running after the test: {', '.join(still)}"
 
 

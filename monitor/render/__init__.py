@@ -7,8 +7,8 @@ monitor.app.export imports its modules inside the functions that draw, so csv, j
 exports, and the command line for them, never import Qt. This ``__init__`` imports no Qt, so
 the sizes below can be checked (``main.py export --size``) before anything is drawn.
 
-The exported chart IS the live window's chart: chart_render subclasses monitor.ui.chart's
-VitalsChart and draws with the live chart's overlays (monitor.ui.phase_overlay,
+The exported chart IS the live window's chart: chart_render subclasses monitor.ui.chart.chart's
+VitalsChart and draws with the live chart's overlays (monitor.ui.chart.phase_overlay,
 schedule_overlay's DueTicks, timeline_overlay) in monitor.ui.theme's LIGHT colours. Those
 drawing modules stay in monitor.ui, beside the window that owns them, and this package
 imports them: moving or copying them here would let what is printed drift from what the nurse

@@ -8,7 +8,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from ..paths import APP_DIR_NAME
+from monitor.paths import APP_DIR_NAME
 
 
 def drawing_application() -> QApplication:

@@ -32,21 +32,21 @@ from PySide6.QtGui import QColor, QImage, QPaintDevice, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication
 
-from ..app.export_marks import ChartMarks, TimeRange, chart_marks, due_label
-from ..domain.alerts import AlertKind, AlertPriority
-from ..domain.due_status import DueStatus
-from ..domain.events import TimelineEntry
-from ..domain.phases import PHASE_LABELS
-from ..domain.thresholds import Severity
-from ..domain.vitals import VITAL_SPECS, Vital
-from ..io.export_data import SessionRecord
-from ..ui.chart import PANELS, VitalsChart
-from ..ui.phase_overlay import PHASE_COLOURS, PhaseOverlay
-from ..ui.schedule_overlay import STYLE as DUE_STYLE
-from ..ui.schedule_overlay import DueTicks
-from ..ui.theme import LIGHT, ThemeName
-from ..ui.timeline_overlay import MARKER_COLOURS, TimelineOverlay, short_text
-from . import CHART_SIZE, check_size
+from monitor.app.export_marks import ChartMarks, TimeRange, chart_marks, due_label
+from monitor.domain.alerts import AlertKind, AlertPriority
+from monitor.domain.due_status import DueStatus
+from monitor.domain.events import TimelineEntry
+from monitor.domain.phases import PHASE_LABELS
+from monitor.domain.thresholds import Severity
+from monitor.domain.vitals import VITAL_SPECS, Vital
+from monitor.io.export_data import SessionRecord
+from monitor.render import CHART_SIZE, check_size
+from monitor.ui.chart.chart import PANELS, VitalsChart
+from monitor.ui.chart.phase_overlay import PHASE_COLOURS, PhaseOverlay
+from monitor.ui.chart.schedule_overlay import STYLE as DUE_STYLE
+from monitor.ui.chart.schedule_overlay import DueTicks
+from monitor.ui.chart.timeline_overlay import MARKER_COLOURS, TimelineOverlay, short_text
+from monitor.ui.theme import LIGHT, ThemeName
 
 DEFAULT_SIZE = QSize(*CHART_SIZE)
 PRINT_DPI = 300

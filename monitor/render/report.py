@@ -7,7 +7,7 @@ signature line.
 
 Building the document and painting it need no widget, so they may run in a worker thread;
 the chart image is rendered on the GUI thread beforehand (chart_render). A missed due time
-is printed in the live chart's colour for it (monitor.ui.schedule_overlay.STYLE).
+is printed in the live chart's colour for it (monitor.ui.chart.schedule_overlay.STYLE).
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from ..app.export_marks import chart_marks, due_label, due_summary
-from ..domain.alerts import AlertKind
-from ..domain.due_status import DueStatus
-from ..domain.events import ClinicalEvent, SedationEntry
-from ..domain.readings import Reading, ReadingStatus
-from ..domain.thresholds import LIMIT_NAMES, classify
-from ..domain.vitals import VITAL_SPECS, Vital
-from ..io.export_data import SessionRecord, news2_for
-from ..ui.schedule_overlay import STYLE as DUE_STYLE
+from monitor.app.export_marks import chart_marks, due_label, due_summary
+from monitor.domain.alerts import AlertKind
+from monitor.domain.due_status import DueStatus
+from monitor.domain.events import ClinicalEvent, SedationEntry
+from monitor.domain.readings import Reading, ReadingStatus
+from monitor.domain.thresholds import LIMIT_NAMES, classify
+from monitor.domain.vitals import VITAL_SPECS, Vital
+from monitor.io.export_data import SessionRecord, news2_for
+from monitor.ui.chart.schedule_overlay import STYLE as DUE_STYLE
 
 CHART_URL = QUrl("report://chart.png")
 #: Layout units are screen pixels at 96 dpi (what QTextDocument sizes fonts in).

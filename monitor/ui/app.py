@@ -10,29 +10,29 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..demo import load_demo
-from ..domain.sessions import Patient, Session
-from ..paths import APP_DIR_NAME
-from ..resources import default_profile
-from ..store import Store, StoreError
-from ..store.backup import restore_database
-from .alert_controller import AlertController
-from .backup_ui import install_backups
-from .discharge_panel import install_discharge
-from .export_dialog import install_export
-from .feed_panel import install_feed
-from .import_dialog import install_import
-from .loading_note import install_loading_note
-from .main_window import MainWindow
-from .news2_panel import install_news2
-from .review import install_review
-from .schedule_overlay import install_due_overlay
-from .schedule_panel import install_schedule
-from .session_controller import SessionController
-from .settings_keys import THEME, user_settings
-from .threshold_editor import install_threshold_editor
-from .timeline_overlay import install_timeline
-from .wheel_guard import guard_choices
+from monitor.demo import load_demo
+from monitor.domain.sessions import Patient, Session
+from monitor.paths import APP_DIR_NAME
+from monitor.resources import default_profile
+from monitor.store import Store, StoreError
+from monitor.store.backup import restore_database
+from monitor.ui.alerts.alert_controller import AlertController
+from monitor.ui.chart.loading_note import install_loading_note
+from monitor.ui.chart.schedule_overlay import install_due_overlay
+from monitor.ui.chart.timeline_overlay import install_timeline
+from monitor.ui.dialogs.backup_ui import install_backups
+from monitor.ui.dialogs.discharge_panel import install_discharge
+from monitor.ui.dialogs.export_dialog import install_export
+from monitor.ui.dialogs.feed_panel import install_feed
+from monitor.ui.dialogs.import_dialog import install_import
+from monitor.ui.dialogs.schedule_panel import install_schedule
+from monitor.ui.dialogs.threshold_editor import install_threshold_editor
+from monitor.ui.entry.news2_panel import install_news2
+from monitor.ui.main_window import MainWindow
+from monitor.ui.review.review import install_review
+from monitor.ui.session_controller import SessionController
+from monitor.ui.settings_keys import THEME, user_settings
+from monitor.ui.wheel_guard import guard_choices
 
 
 @dataclass(frozen=True)

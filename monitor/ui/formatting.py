@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..domain.thresholds import Classification, Severity
+from monitor.domain.thresholds import Classification, Severity
 
 #: Priority shown by symbol as well as colour (DOMAIN.md: ***, **, *).
 SEVERITY_SYMBOL = {Severity.NORMAL: "", Severity.CAUTION: "**", Severity.CRITICAL: "***"}

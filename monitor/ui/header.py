@@ -6,8 +6,8 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from ..domain.sessions import Phase, Session
-from .formatting import fmt_duration, fmt_time
+from monitor.domain.sessions import Phase, Session
+from monitor.ui.formatting import fmt_duration, fmt_time
 
 
 class SessionHeader(QWidget):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLineEdit
 
-from ..domain.readings import initials_errors
-from .settings_keys import LAST_INITIALS
+from monitor.domain.readings import initials_errors
+from monitor.ui.settings_keys import LAST_INITIALS
 
 
 def last_initials() -> str:

@@ -22,27 +22,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
-from ..domain.readings import Reading
-from ..domain.sessions import Session
-from ..store import StoreError
-from . import shortcuts
-from .alarm_audio import AlarmAudio
-from .alert_banner import ACKNOWLEDGE_SHORTCUT, PAUSE_AUDIO_SHORTCUT, AlertBanner
-from .alert_controller import AlertController
-from .alert_history import show_alert_history
-from .chart import VitalsChart
-from .entry_panel import EntryPanel
-from .header import SessionHeader
-from .reading_dialogs import CorrectReadingDialog, MarkInErrorDialog
-from .readings_model import ReadingsTableModel
-from .readings_table import ReadingsTable
-from .session_controller import SessionController
-from .session_dialog import SessionDialog
-from .session_picker import SessionPicker
-from .settings_keys import THEME
-from .theme import THEMES, Theme, ThemeName, apply_palette
-from .tiles import LatestValuesPanel
+from monitor import __version__
+from monitor.domain.readings import Reading
+from monitor.domain.sessions import Session
+from monitor.store import StoreError
+from monitor.ui import shortcuts
+from monitor.ui.alerts.alarm_audio import AlarmAudio
+from monitor.ui.alerts.alert_banner import ACKNOWLEDGE_SHORTCUT, PAUSE_AUDIO_SHORTCUT, AlertBanner
+from monitor.ui.alerts.alert_controller import AlertController
+from monitor.ui.alerts.alert_history import show_alert_history
+from monitor.ui.chart.chart import VitalsChart
+from monitor.ui.dialogs.session_dialog import SessionDialog
+from monitor.ui.entry.entry_panel import EntryPanel
+from monitor.ui.entry.reading_dialogs import CorrectReadingDialog, MarkInErrorDialog
+from monitor.ui.entry.readings_model import ReadingsTableModel
+from monitor.ui.entry.readings_table import ReadingsTable
+from monitor.ui.entry.tiles import LatestValuesPanel
+from monitor.ui.header import SessionHeader
+from monitor.ui.review.session_picker import SessionPicker
+from monitor.ui.session_controller import SessionController
+from monitor.ui.settings_keys import THEME
+from monitor.ui.theme import THEMES, Theme, ThemeName, apply_palette
 
 HEADER_REFRESH_MS = 15_000
 #: Correct… and Entered in error… on the selected (or latest) reading.

@@ -18,22 +18,22 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..app.alerting import AlertUpdate, SessionAlerts
-from ..app.charting import Amendment, Charting
-from ..domain.charted_scores import reading_order
-from ..domain.closing import DischargeDetails, validate_amendment
-from ..domain.errors import FieldError, ValidationFailed
-from ..domain.ordered import replaced_in_order
-from ..domain.readings import (
+from monitor.app.alerting import AlertUpdate, SessionAlerts
+from monitor.app.charting import Amendment, Charting
+from monitor.domain.charted_scores import reading_order
+from monitor.domain.closing import DischargeDetails, validate_amendment
+from monitor.domain.errors import FieldError, ValidationFailed
+from monitor.domain.ordered import replaced_in_order
+from monitor.domain.readings import (
     Reading,
     ReadingStatus,
 )
-from ..domain.sessions import Session, SessionStatus
-from ..domain.thresholds import ThresholdProfile
-from ..domain.vitals import Vital
-from ..store import Store
-from .initials_memory import remember_initials
-from .session_loader import LoadResult, SessionLoader
+from monitor.domain.sessions import Session, SessionStatus
+from monitor.domain.thresholds import ThresholdProfile
+from monitor.domain.vitals import Vital
+from monitor.store import Store
+from monitor.ui.initials_memory import remember_initials
+from monitor.ui.workers.session_loader import LoadResult, SessionLoader
 
 EXTERNAL_POLL_MS = 1000
 #: Sessions with more rows than this open in two steps (see the module docstring): reading

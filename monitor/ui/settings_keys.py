@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from ..paths import APP_DIR_NAME
+from monitor.paths import APP_DIR_NAME
 
 
 @dataclass(frozen=True)

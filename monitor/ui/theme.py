@@ -12,8 +12,8 @@ from enum import StrEnum
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from ..domain.thresholds import Severity
-from ..domain.vitals import Vital
+from monitor.domain.thresholds import Severity
+from monitor.domain.vitals import Vital
 
 
 class ThemeName(StrEnum):

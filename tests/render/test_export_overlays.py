@@ -26,7 +26,7 @@ from monitor.io.deidentify import REMOVED, deidentify
 from monitor.render.chart_render import laid_out_chart, render_image, render_svg
 from monitor.render.report import report_html, write_pdf
 from monitor.store import Store
-from monitor.ui.schedule_overlay import STYLE
+from monitor.ui.chart.schedule_overlay import STYLE
 from monitor.ui.theme import LIGHT
 from tests.export_fixtures import NAME, START, build_session, record_of
 

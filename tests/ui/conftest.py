@@ -31,7 +31,7 @@ class SilentBackend:
 @pytest.fixture(autouse=True)
 def silent_alarms(monkeypatch) -> None:
     """Every window built in a UI test gets the silent backend instead of Qt's player."""
-    from monitor.ui import alarm_audio
+    from monitor.ui.alerts import alarm_audio
 
     monkeypatch.setattr(alarm_audio, "QtSoundBackend", SilentBackend)
 

@@ -113,7 +113,7 @@ def test_board_rows_replay_alerts_and_order_by_urgency():
 
 
 def test_a_line_never_says_no_active_alert_beside_an_overdue_reading():
-    from monitor.ui.active_board import row_text
+    from monitor.ui.review.active_board import row_text
 
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     session = Session(Patient("B"), Infusion(started_at=now - timedelta(hours=2),

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication
 from monitor.domain.alerts import AlertPriority
 from monitor.domain.readings import new_reading
 from monitor.domain.vitals import Vital
-from monitor.ui.alarm_audio import PAUSE_SECONDS, REPEAT_SECONDS, QtSoundBackend
-from monitor.ui.alarm_tones import PATTERNS, SAMPLE_RATE, render, sound_path, write_sounds
+from monitor.ui.alerts.alarm_audio import PAUSE_SECONDS, REPEAT_SECONDS, QtSoundBackend
+from monitor.ui.alerts.alarm_tones import PATTERNS, SAMPLE_RATE, render, sound_path, write_sounds
 
 H, M, L = AlertPriority.HIGH, AlertPriority.MEDIUM, AlertPriority.LOW
 
@@ -82,7 +82,7 @@ def press(qtbot, key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
 def test_shipped_sounds_are_exactly_what_the_generator_makes():
     for priority, pattern in PATTERNS.items():
         assert sound_path(priority).read_bytes() == render(pattern), (
-            f"{pattern.file_name} differs: run python -m monitor.ui.alarm_tones")
+            f"{pattern.file_name} differs: run python -m monitor.ui.alerts.alarm_tones")
 
 
 def test_generator_writes_every_tone(tmp_path: Path):

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from monitor.domain.readings import new_reading
 from monitor.domain.vitals import Vital
-from monitor.ui.alert_history import COLUMNS, AlertHistoryDialog, AlertHistoryModel
+from monitor.ui.alerts.alert_history import COLUMNS, AlertHistoryDialog, AlertHistoryModel
 
 
 def save(window, minutes_ago: float, **values: float):

@@ -12,7 +12,7 @@ from monitor.domain.readings import new_reading
 from monitor.domain.vitals import Vital
 from monitor.store import Store
 from monitor.store.backup import list_backups
-from monitor.ui.backup_ui import BackupsDialog
+from monitor.ui.dialogs.backup_ui import BackupsDialog
 
 from .conftest import when_modal
 

@@ -13,7 +13,7 @@ from monitor.domain.closing import DischargeDetails
 from monitor.domain.readings import new_reading
 from monitor.domain.sessions import SessionStatus
 from monitor.domain.vitals import Vital
-from monitor.ui.readings_model import STATUS_COL
+from monitor.ui.entry.readings_model import STATUS_COL
 
 from .conftest import when_modal
 

@@ -19,7 +19,7 @@ from monitor.domain.scores import (
     AldreteRespiration,
 )
 from monitor.domain.vitals import Vital
-from monitor.ui.discharge_panel import DischargeController
+from monitor.ui.dialogs.discharge_panel import DischargeController
 
 from .dialog_helpers import run_dialog as open_by_shortcut
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 from PySide6.QtCore import QPoint, QPointF
 
 from monitor.domain.due_status import DueStatus
-from monitor.ui.schedule_overlay import STYLE, DueTicks
+from monitor.ui.chart.schedule_overlay import STYLE, DueTicks
 from monitor.ui.theme import ThemeName
 
 from .test_schedule_ui import MIN, T, ticks

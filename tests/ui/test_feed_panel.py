@@ -13,7 +13,7 @@ from monitor.domain.vitals import Vital
 from monitor.io.mllp import frame
 from monitor.io.mllp_client import MllpClient
 from monitor.store import Store
-from monitor.ui.feed_panel import FeedPanel, FeedStrip
+from monitor.ui.dialogs.feed_panel import FeedPanel, FeedStrip
 from monitor.ui.main_window import MainWindow
 
 

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
 
 from monitor.domain.vitals import Vital
 from monitor.store import Store
-from monitor.ui import import_dialog
-from monitor.ui.import_dialog import ImportDialog
+from monitor.ui.dialogs import import_dialog
+from monitor.ui.dialogs.import_dialog import ImportDialog
+from monitor.ui.entry.readings_model import SOURCE_COL
 from monitor.ui.main_window import MainWindow
-from monitor.ui.readings_model import SOURCE_COL
 
 GOOD = "time,SBP,DBP,HR\n2024-05-01T10:00:00Z,120,80,70\n2024-05-01T10:05:00Z,125,82,72\n"
 BAD_ROW = "2024-05-01T10:10:00Z,abc,80,70\n"

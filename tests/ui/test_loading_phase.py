@@ -14,9 +14,9 @@ from monitor.domain.errors import ValidationFailed
 from monitor.domain.readings import new_reading
 from monitor.domain.vitals import Vital
 from monitor.ui import session_controller
-from monitor.ui.discharge_panel import LOADING_NOTE, DischargeStatus
+from monitor.ui.chart.schedule_overlay import STYLE, DueTimeOverlay
+from monitor.ui.dialogs.discharge_panel import LOADING_NOTE, DischargeStatus
 from monitor.ui.main_window import MainWindow
-from monitor.ui.schedule_overlay import STYLE, DueTimeOverlay
 
 from .test_long_session_loading import (  # noqa: F401 (two of them are fixtures)
     ROWS,

@@ -17,9 +17,9 @@ from monitor.domain.readings import new_reading
 from monitor.domain.vitals import Vital
 from monitor.store import Store
 from monitor.ui import session_controller
+from monitor.ui.entry.news2_panel import News2Memo, News2Panel
+from monitor.ui.entry.readings_model import STATUS_COL
 from monitor.ui.main_window import MainWindow
-from monitor.ui.news2_panel import News2Memo, News2Panel
-from monitor.ui.readings_model import STATUS_COL
 
 from .conftest import when_modal
 from .test_long_session_loading import (  # noqa: F401 (long_db: a fixture)

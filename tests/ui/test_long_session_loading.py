@@ -89,7 +89,7 @@ def read_whole(qtbot, long_db: Path) -> Iterator[dict[str, object]]:
 
 
 def news2_text(window: MainWindow) -> str:
-    from monitor.ui.news2_panel import News2Panel
+    from monitor.ui.entry.news2_panel import News2Panel
 
     panel = window.findChild(News2Panel)
     return f"{panel.value.text()} {panel.band.text()} {len(panel.trend.points())}"

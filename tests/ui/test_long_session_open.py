@@ -10,7 +10,7 @@ from monitor.app.alerting import SessionAlerts
 from monitor.domain.charted_scores import news2_trend
 from monitor.domain.readings import ReadingStatus, new_reading
 from monitor.domain.vitals import Vital
-from monitor.ui.news2_panel import MAX_MARKERS, News2Memo, News2Panel
+from monitor.ui.entry.news2_panel import MAX_MARKERS, News2Memo, News2Panel
 
 T0 = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
 
@@ -89,8 +89,8 @@ def test_the_board_replays_the_open_session_when_the_window_is_behind(qtbot, win
 
 def test_the_table_starts_with_the_newest_rows_and_adds_older_ones_on_scrolling(qtbot):
     from monitor.resources import default_profile
-    from monitor.ui.readings_model import FETCH_BATCH, ReadingsTableModel
-    from monitor.ui.readings_table import ReadingsTable
+    from monitor.ui.entry.readings_model import FETCH_BATCH, ReadingsTableModel
+    from monitor.ui.entry.readings_table import ReadingsTable
 
     model = ReadingsTableModel(default_profile())
     table = ReadingsTable(model)

@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt
 
 from monitor.store import Store
 from monitor.ui import session_controller
-from monitor.ui.import_dialog import ImportDialog
-from monitor.ui.loading_note import loading_text
+from monitor.ui.chart.loading_note import loading_text
+from monitor.ui.dialogs.import_dialog import ImportDialog
 from monitor.ui.main_window import MainWindow
 
 from .test_import_dialog import open_from_menu

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from monitor.domain.vitals import Vital
-from monitor.ui.news2_panel import News2Panel
+from monitor.ui.entry.news2_panel import News2Panel
 
 from .test_entry_panel import type_reading
 

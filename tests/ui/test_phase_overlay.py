@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from monitor.domain.closing import DischargeDetails
 from monitor.domain.sessions import Infusion, Patient, Phase, Session, SessionStatus
 from monitor.ui.app import GuiOptions, build_window
-from monitor.ui.phase_overlay import phase_spans
+from monitor.ui.chart.phase_overlay import phase_spans
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHeaderView
 
 from monitor.domain.readings import new_reading
 from monitor.domain.vitals import Vital
-from monitor.ui.readings_model import HEADERS, STATUS_COL
+from monitor.ui.entry.readings_model import HEADERS, STATUS_COL
 from monitor.ui.theme import ThemeName
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -16,8 +16,8 @@ from monitor.domain.due_status import DueStatus
 from monitor.domain.readings import new_reading
 from monitor.domain.vitals import Vital
 from monitor.ui.app import GuiOptions, build_window
-from monitor.ui.schedule_overlay import STYLE, DueTimeOverlay
-from monitor.ui.schedule_panel import ScheduleCountdown, ScheduleDialog
+from monitor.ui.chart.schedule_overlay import STYLE, DueTimeOverlay
+from monitor.ui.dialogs.schedule_panel import ScheduleCountdown, ScheduleDialog
 from monitor.ui.theme import ThemeName
 
 from .conftest import when_modal

@@ -14,7 +14,7 @@ from monitor.domain.sessions import SessionStatus
 from monitor.store import Store
 from monitor.store.browse import SessionQuery
 from monitor.ui.app import GuiOptions, build_window
-from monitor.ui.session_browser import COLUMNS, PAGE_SIZE, SessionBrowserModel
+from monitor.ui.review.session_browser import COLUMNS, PAGE_SIZE, SessionBrowserModel
 
 SESSIONS = 450
 

@@ -15,7 +15,7 @@ from monitor.domain.profiles import ProfileScope
 from monitor.domain.readings import new_reading
 from monitor.domain.thresholds import Limits, ThresholdProfile
 from monitor.domain.vitals import Vital
-from monitor.ui.threshold_editor import ThresholdEditor
+from monitor.ui.dialogs.threshold_editor import ThresholdEditor
 
 from .conftest import when_modal
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QLabel, QLineEdit, QWidget
 
 from monitor.domain.events import ClinicalEvent, ClinicalEventKind, SedationEntry, SedationScale
-from monitor.ui.timeline_overlay import TimelineList, TimelineOverlay
+from monitor.ui.chart.timeline_overlay import TimelineList, TimelineOverlay
 
 from .conftest import when_modal
 from .dialog_helpers import run_dialog as open_by_shortcut

@@ -31,7 +31,7 @@ def test_the_wheel_over_an_unfocused_o2_combo_changes_nothing(qtbot, window):
 
 
 def test_a_dialog_guards_its_choices_too(qtbot, window):
-    from monitor.ui.timeline_dialog import TimelineDialog
+    from monitor.ui.entry.timeline_dialog import TimelineDialog
 
     dialog = TimelineDialog(window.alerts.add_timeline_entry, window.controller.clock, window)
     qtbot.addWidget(dialog)

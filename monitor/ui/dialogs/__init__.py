@@ -1,0 +1,2 @@
+"""The window's other dialogs: session details, thresholds, schedule, discharge, backups, live
+feed, import, export."""

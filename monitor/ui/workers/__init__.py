@@ -1,0 +1,1 @@
+"""Background work of the window (reading a long session in a worker thread)."""
