@@ -56,6 +56,7 @@ from monitor.ui import shortcuts
 from monitor.ui.alerts.alert_controller import AlertController
 from monitor.ui.formatting import fmt_datetime
 from monitor.ui.main_window import MainWindow
+from monitor.ui.wheel_guard import guard_choices
 
 #: Rows of the limits grid; MAP last, since most clinics leave it empty.
 LIMIT_VITALS: tuple[Vital, ...] = (Vital.SBP, Vital.DBP, Vital.HR, Vital.RR, Vital.SPO2,
@@ -237,6 +238,7 @@ class ThresholdEditor(QDialog):
         self.show_changes()
         for edit in self._value_inputs():
             edit.textEdited.connect(self._edited)
+        guard_choices(self)  # the wheel never changes an unfocused choice
 
     # -- construction --------------------------------------------------------------------
 
