@@ -18,7 +18,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -52,6 +52,7 @@ from monitor.render import CHART_SIZE, MAX_SIDE, MIN_SIDE
 from monitor.store import Store, StoreError
 from monitor.ui import shortcuts
 from monitor.ui.wheel_guard import guard_choices
+from monitor.ui.workers.thread import WorkerThread
 
 REPORT_SHORTCUT = shortcuts.PDF_REPORT
 
@@ -112,10 +113,8 @@ class ExportJob(QObject):
         super().__init__(parent)
         self.request = request
         self._cancel = threading.Event()
-        self._thread = QThread()
         self._worker = _Worker(db_path, session_id, shipped, anonymise, self._cancel)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.load)
+        self._thread = WorkerThread(self._worker, self._worker.load)
         self._worker.loaded.connect(self._draw)
         self._write.connect(self._worker.write)
         self._worker.written.connect(self._done)
@@ -147,8 +146,7 @@ class ExportJob(QObject):
 
     def _stop(self) -> None:
         self.running = False
-        self._thread.quit()
-        self._thread.wait()
+        self._thread.stop()
 
     @Slot()
     def _done(self) -> None:

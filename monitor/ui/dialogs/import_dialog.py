@@ -12,7 +12,7 @@ import logging
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -48,6 +48,7 @@ from monitor.store.imports import ImportTarget
 from monitor.ui import shortcuts
 from monitor.ui.session_controller import SessionController
 from monitor.ui.wheel_guard import guard_choices
+from monitor.ui.workers.thread import WorkerThread
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +108,8 @@ class ImportJob(QObject):
                  parent: QObject | None = None):
         super().__init__(parent)
         self._cancel = threading.Event()
-        self._thread = QThread()
         self._worker = _Worker(db_path, path, options, commit, self._cancel)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
+        self._thread = WorkerThread(self._worker, self._worker.run)
         self._worker.progress.connect(self.progress)
         self._worker.done.connect(self._finish)
         self._worker.failed.connect(self._fail)
@@ -126,8 +125,7 @@ class ImportJob(QObject):
 
     def _stop(self) -> None:
         self.running = False
-        self._thread.quit()
-        self._thread.wait()
+        self._thread.stop()
 
     @Slot(object)
     def _finish(self, report: ImportReport) -> None:

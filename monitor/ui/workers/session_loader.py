@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from monitor.domain.alert_timeline import ReplayCancelled
 from monitor.domain.readings import Reading
 from monitor.store import Store, StoreError
 from monitor.store.opening import ReadingColumns
+from monitor.ui.workers.thread import WorkerThread
 
 #: A step run in the worker on the loaded readings: (its Store, the readings, cancelled).
 BackgroundStep = Callable[[Store, "LoadedReadings", Callable[[], bool]], Any]
@@ -121,7 +122,7 @@ class SessionLoader(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._factories: dict[str, StepFactory] = {}
-        self._thread: QThread | None = None
+        self._thread: WorkerThread | None = None
         self._worker: _Worker | None = None
 
     def add_step(self, name: str, factory: StepFactory) -> None:
@@ -153,9 +154,7 @@ class SessionLoader(QObject):
 
     def _run(self, worker: _Worker) -> None:
         self.cancel()
-        thread = QThread()
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
+        thread = WorkerThread(worker, worker.run)
         worker.done.connect(self._done)  # queued: this object lives in the GUI thread
         self._thread, self._worker = thread, worker
         thread.start()
@@ -187,5 +186,4 @@ class SessionLoader(QObject):
         thread = self._thread
         self._thread = self._worker = None
         if thread is not None:
-            thread.quit()
-            thread.wait()
+            thread.stop()
