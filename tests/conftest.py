@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -75,11 +76,26 @@ class _StartedQtThreads:
             started[:] = keep  # running ones stay referenced: never destroyed while running
         return still
 
+    def stop_all(self, wait_ms: int) -> None:
+        """Ask whatever is still running to stop and wait for it (the end of the run)."""
+        for thread, _ in self.threads:
+            with contextlib.suppress(RuntimeError):
+                thread.requestInterruption()
+                thread.quit()
+        for pool, _ in self.pools:
+            with contextlib.suppress(RuntimeError):
+                pool.clear()
+        self.running(wait_ms)
+
 
 def _caller() -> str:
-    """The first frame outside this file and Qt's wrappers: who started the thread."""
-    frame = sys._getframe(2)
-    return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno} ({frame.f_code.co_name})"
+    """Who started the thread: the caller and, past a helper, its caller."""
+    frame, where = sys._getframe(2), []
+    while frame is not None and len(where) < 2:
+        where.append(f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno} "
+                     f"({frame.f_code.co_name})")
+        frame = frame.f_back
+    return " <- ".join(where)
 
 
 _QT_THREADS = _StartedQtThreads()
@@ -102,6 +118,14 @@ def no_thread_left_running() -> Iterator[None]:
     still = [f"thread {t.name}" for t in left if t.is_alive()]
     still += _QT_THREADS.running(wait_ms=2000)
     assert not still, f"threads left running after the test: {', '.join(still)}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def leftover_threads_stopped() -> Iterator[None]:
+    """At the end of the run, what a failed test left running is stopped and waited for,
+    so the run never ends with "QThread: Destroyed while thread is still running"."""
+    yield
+    _QT_THREADS.stop_all(wait_ms=5000)
 
 
 @pytest.fixture

@@ -63,6 +63,12 @@ class AlertPriority(IntEnum):
     def word(self) -> str:
         return self.name.lower()
 
+    @property
+    def label(self) -> str:
+        """How every screen and report names the priority: ``*** HIGH``, ``** MEDIUM``,
+        ``* LOW`` (one vocabulary, the bedside monitor's, everywhere)."""
+        return f"{self.symbol} {self.name}"
+
     @classmethod
     def for_severity(cls, severity: Severity) -> AlertPriority:
         """The priority of a physiological alert for a classified value."""

@@ -85,7 +85,7 @@ def profile_changes(old: ThresholdProfile, new: ThresholdProfile) -> dict[str, d
                     "old": a, "new": b}
     old_rules = {r.vital: r for r in old.baseline_rules}
     new_rules = {r.vital: r for r in new.baseline_rules}
-    for vital in set(old_rules) | set(new_rules):
+    for vital in Vital:  # in the vitals' order, so the record reads the same every time
         a, b = old_rules.get(vital), new_rules.get(vital)
         if a != b:
             changes[f"{VITAL_SPECS[vital].abbreviation} baseline rule"] = {
@@ -124,3 +124,11 @@ def settings_changes(old: AlertSettings, new: AlertSettings) -> dict[str, dict[s
                 a, b = a.word, AlertPriority(b).word
             changes[SETTING_LABELS.get(f.name, f.name)] = {"old": a, "new": b}
     return changes
+
+
+def version_changes(old: ProfileVersion, new: ProfileVersion) -> dict[str, dict[str, Any]]:
+    """Everything ``new`` changes against ``old``, the version it replaces: each limit (MAP
+    too), baseline rule and alert setting as ``{label: {"old": ..., "new": ...}}``. What the
+    audit trail records and the threshold editor's *Changes* tab shows."""
+    return {**profile_changes(old.profile, new.profile),
+            **settings_changes(old.settings, new.settings)}

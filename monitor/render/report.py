@@ -171,7 +171,7 @@ def _alert_rows(record: SessionRecord) -> list[list[str]]:
         if stored.withdrawn_at is not None:
             state += f" · withdrawn: {_e(stored.withdrawn_reason)}"
         kind = "" if a.kind is AlertKind.PHYSIOLOGICAL else " (technical)"
-        rows.append([_e(_time(a.raised_at)), _e(f"{a.priority.symbol} {a.priority.word}"),
+        rows.append([_e(_time(a.raised_at)), _e(a.priority.label),
                      _e(a.message) + kind, ack, state])
     return rows
 

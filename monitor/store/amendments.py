@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..domain.closing import validate_amendment
+from ..domain.errors import ValidationFailed
 from ..domain.readings import Reading, ReadingStatus
 from ..domain.sessions import SessionStatus
 from ..domain.vitals import Vital
@@ -34,8 +36,9 @@ class AmendmentRecords:
 
     @staticmethod
     def _require_reason(by: str, reason: str) -> None:
-        if not by.strip() or not reason.strip():
-            raise ValueError("an amendment needs initials and a reason")
+        errors = validate_amendment(by, reason)
+        if errors:
+            raise ValidationFailed(errors)
 
     def amend_add_reading(self: Store, session_id: int, reading: Reading, by: str,
                           reason: str) -> Reading:

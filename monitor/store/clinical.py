@@ -11,17 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.alerts import Acknowledgement, Alert, AlertEvent, AlertEventType, AlertSettings
 from ..domain.events import TimelineEntry, entry_from_dict
+from ..domain.profile_history import replaced_version
 from ..domain.profiles import (
     ProfileScope,
     ProfileVersion,
-    profile_changes,
-    settings_changes,
+    version_changes,
     version_from_json,
     version_to_json,
 )
 from ..domain.records import StoredAlert, StoredAssessment
-from ..domain.schedule import ReadingSchedule, schedule_from_dict
+from ..domain.schedule import DEFAULT_SCHEDULE, ReadingSchedule, schedule_from_dict
 from ..domain.thresholds import ThresholdProfile
+from ..resources import default_profile
 
 if TYPE_CHECKING:
     from .database import Store
@@ -63,26 +64,32 @@ class ClinicalRecords:
 
     def save_profile(self: Store, profile: ThresholdProfile, settings: AlertSettings, *,
                      by: str, reason: str, session_id: int | None = None,
-                     previous: ThresholdProfile | None = None,
-                     previous_settings: AlertSettings | None = None) -> ProfileVersion:
+                     shipped: ProfileVersion | None = None) -> ProfileVersion:
         """Store a new version (clinic default when ``session_id`` is None). The audit trail
-        records each changed limit and alert setting with its old and new value (against
-        ``previous`` and ``previous_settings``: the version this one replaces)."""
+        records, with who, the scope and the reason, every limit, baseline rule and alert
+        setting that differs from the version this one replaces, old -> new: for a session
+        override what was in force for that session, for a clinic default the previous
+        clinic default or ``shipped`` (the shipped preset; the adult preset when None)."""
         scope = ProfileScope.CLINIC if session_id is None else ProfileScope.SESSION
         at = _now()
+        version = ProfileVersion(profile, settings, scope, by, datetime.fromisoformat(at),
+                                 reason, session_id)
         with self._write() as db:
+            # Read in the write transaction: what another workstation saved is replaced too.
+            earlier = (self.profile_versions(session_id) if session_id is not None
+                       else self._profile_rows("scope = 'clinic'", []))
+            replaced = replaced_version(earlier, scope,
+                                        shipped or ProfileVersion(default_profile()))
             db.table("threshold_profiles").insert({
                 "scope": scope.value, "session_id": session_id,
                 "profile": json.dumps(version_to_json(profile, settings), sort_keys=True),
                 "changed_by": by, "changed_at": at, "reason": reason,
             })
-            changes = profile_changes(previous, profile) if previous is not None else {}
-            if previous_settings is not None:
-                changes.update(settings_changes(previous_settings, settings))
-            self._audit(db, by, f"thresholds changed ({scope.value})", session_id,
-                        {"changes": changes, "reason": reason, "profile": profile.name})
-        return ProfileVersion(profile, settings, scope, by, datetime.fromisoformat(at), reason,
-                              session_id)
+            self._audit(db, by, f"thresholds changed ({scope.value})", session_id, {
+                "changes": version_changes(replaced, version), "reason": reason,
+                "scope": scope.value, "replaces": replaced.scope.value,
+                "profile": profile.name})
+        return version
 
     # -- alerts ----------------------------------------------------------------------------
 
@@ -220,18 +227,17 @@ class ClinicalRecords:
 
     def set_schedule(self: Store, session_id: int, schedule: ReadingSchedule, by: str) -> None:
         """Choose the reading schedule of a session (kept as a new version; the audit trail
-        says which it replaced)."""
-        before = self.schedule(session_id)
+        records it with the schedule it replaced, the default when it had none)."""
         with self._write() as db:
             self._require_session(db, session_id)
+            before = self.schedule(session_id) or DEFAULT_SCHEDULE  # in the transaction
             db.table("session_schedules").insert({
                 "session_id": session_id,
                 "schedule": json.dumps(schedule.to_dict(), sort_keys=True),
                 "changed_by": by, "changed_at": _now()})
             self._audit(db, by, "schedule changed", session_id, {
                 "schedule": schedule.name,
-                "changes": {"schedule": {"old": before.to_dict() if before else "default",
-                                         "new": schedule.to_dict()}}})
+                "changes": {"schedule": {"old": before.to_dict(), "new": schedule.to_dict()}}})
 
     def schedule(self: Store, session_id: int) -> ReadingSchedule | None:
         """The session's reading schedule, or None when it follows the default."""

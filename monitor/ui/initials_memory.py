@@ -17,7 +17,7 @@ def last_initials() -> str:
 
 def remember_initials(by: str) -> None:
     """Remember ``by`` after something signed with it was saved."""
-    if by.strip() and not initials_errors(by):
+    if not initials_errors(by):
         LAST_INITIALS.write(by.strip().upper())
 
 

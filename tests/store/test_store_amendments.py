@@ -70,9 +70,12 @@ def test_amended_correction_and_in_error_mark_keep_the_originals(store, closed):
     assert kinds == ["correction", "entered-in-error"]
 
 
-@pytest.mark.parametrize(("by", "reason"), [("", "late"), ("KL", ""), ("KL", "   ")])
-def test_an_amendment_needs_initials_and_a_reason(store, closed, by, reason):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("by", "reason", "message"), [
+    ("", "late", "Initials: enter your initials"),
+    ("K1", "late", "Initials: 'K1' must be up to 6 letters"),  # the one initials rule
+    ("KL", "", "Reason: say why"), ("KL", "   ", "Reason: say why")])
+def test_an_amendment_needs_initials_and_a_reason(store, closed, by, reason, message):
+    with pytest.raises(ValueError, match=message):
         store.amend_add_reading(closed, reading(45), by, reason)
     assert len(store.readings(closed)) == 2
 

@@ -41,12 +41,12 @@ def test_history_lists_every_alert_with_who_handled_it(qtbot, window):
 
     dialog = open_history(qtbot, window)
     sbp, hr = rows(dialog.model)
-    assert sbp["Vital"] == "SBP" and sbp["Priority"] == "*** high"
+    assert sbp["Vital"] == "SBP" and sbp["Priority"] == "*** HIGH"
     assert sbp["Value"] == "184 mmHg" and sbp["Limit"] == "180 mmHg"
     assert sbp["Message"] == "SBP 184 > 180 mmHg"
     assert sbp["Acknowledged by"] == "KL" and sbp["Acknowledged at"]
     assert sbp["Resolved at"] and sbp["Status"] == "resolved"  # latched, then acknowledged
-    assert hr["Priority"] == "** medium" and hr["Message"] == "HR 115 > 110 /min"
+    assert hr["Priority"] == "** MEDIUM" and hr["Message"] == "HR 115 > 110 /min"
     assert hr["Acknowledged by"] == "" and hr["Status"] == "resolved"  # the value came back
     assert sbp["Raised at"] == critical.taken_at.astimezone().strftime("%H:%M:%S")
     assert "2 alerts: 2 resolved" in dialog.heading.text()
@@ -64,7 +64,7 @@ def test_active_latched_and_technical_alerts_show_their_status(qtbot, window):
     sbp, feed = rows(dialog.model)
     assert sbp["Status"] == "active (latched)"
     assert feed["Vital"] == "technical: feed silent" and feed["Status"] == "active"
-    assert feed["Limit"] == "180 s" and feed["Priority"] == "** medium"
+    assert feed["Limit"] == "180 s" and feed["Priority"] == "** MEDIUM"
 
 
 def test_withdrawn_alert_stays_with_its_reason(qtbot, window):

@@ -63,3 +63,31 @@ def test_declining_the_restore_changes_nothing(qtbot, window, db_path):
     when_modal(qtbot, lambda box: box.button(QMessageBox.StandardButton.No).click())
     qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
     assert getattr(window, "pending_restore", None) is None and window.isVisible()
+
+
+def test_closing_the_window_waits_for_the_backup_under_way_and_stops_the_daily_check(
+        qtbot, window, db_path, monkeypatch):
+    import threading
+
+    from monitor.ui.dialogs import backup_ui
+
+    started, release = threading.Event(), threading.Event()
+    real = backup_ui.backup_database
+
+    def held(*args, **kwargs):
+        started.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backup_ui, "backup_database", held)
+    service = service_of(window)
+    assert service.daily.isActive()
+    service.back_up_now()
+    assert started.wait(10)
+    threading.Timer(0.2, release.set).start()  # the backup ends while the window closes
+    window.close()
+    assert service.pool.activeThreadCount() == 0  # waited for, not left running
+    assert len(list_backups(db_path.parent / "backups")) == 1  # and finished, not cut short
+    assert not service.daily.isActive()
+    service.back_up_now()  # nothing starts once the window is gone
+    assert service.pool.activeThreadCount() == 0

@@ -184,3 +184,24 @@ def test_amend_is_not_offered_for_an_active_session(qtbot, window):
     assert not window.findChild(QAction, "amendAction").isEnabled()
     assert not window.review.strip.isVisible()
     assert window.entry.isEnabled()
+
+
+def test_a_closed_session_offers_no_add_or_assess_and_their_shortcuts_open_nothing(
+        qtbot, window):
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    add = window.findChild(QPushButton, "addTimelineButton")
+    assess = window.findChild(QPushButton, "dischargeAssessButton")
+    assert add.isEnabled() and assess.isEnabled()  # an open session: both offered
+    add_reading(window)
+    close_now(window)
+    assert not add.isEnabled() and not assess.isEnabled()
+    assert "closed" in add.toolTip() and "closed" in assess.toolTip()
+    assert not window.findChild(QAction, "addTimelineEntryAction").isEnabled()
+    assert not window.findChild(QAction, "dischargeAssessmentAction").isEnabled()
+    # The menu entries and their shortcuts (which trigger them) open nothing, nor do clicks.
+    window.findChild(QAction, "addTimelineEntryAction").trigger()
+    window.findChild(QAction, "dischargeAssessmentAction").trigger()
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(assess, Qt.MouseButton.LeftButton)
+    assert QApplication.activeModalWidget() is None

@@ -134,11 +134,12 @@ def type_time(qtbot, window, text: str) -> None:
 
 def test_late_charting_takes_hh_mm_typed_straight_over_as_today(qtbot, window,
                                                                other_connection):
+    # A clock that stands still: the texts below never straddle a minute.
+    now = datetime.now(UTC).replace(second=30, microsecond=0)
+    window.controller.clock = lambda: now
     window.controller.session = window.controller.session.__class__(
-        **{**window.controller.session.__dict__,
-           "started_at": datetime.now(UTC) - timedelta(hours=2)})
-    when = (datetime.now().astimezone() - timedelta(minutes=45)).replace(second=0,
-                                                                         microsecond=0)
+        **{**window.controller.session.__dict__, "started_at": now - timedelta(hours=2)})
+    when = (now.astimezone() - timedelta(minutes=45)).replace(second=0)
     type_time(qtbot, window, f"{when:%H:%M}")
     # "today 08:20 (45 min ago)" (yesterday's date just after midnight)
     assert window.entry.time_words.text() == describe_time(when, window.controller.clock())
@@ -150,7 +151,7 @@ def test_late_charting_takes_hh_mm_typed_straight_over_as_today(qtbot, window,
     (saved,) = other_connection.readings(window.controller.session.id)
     assert saved.taken_at == when  # today (or last night), not a date months away
     assert asked == []  # recent, after the session began: nothing to confirm
-    assert window.entry.time_input.text() == f"{datetime.now().astimezone():%H:%M}"
+    assert window.entry.time_input.text() == f"{now.astimezone():%H:%M}"
 
 
 def test_a_time_before_the_session_or_hours_back_asks_and_a_future_one_is_refused(

@@ -134,6 +134,34 @@ def test_cancelled_export_writes_nothing(qtbot, charted, tmp_path, monkeypatch):
     assert "cancelled" in charted.export_actions.last_message
 
 
+def test_closing_the_window_mid_export_stops_the_worker_and_writes_nothing(
+        qtbot, charted, tmp_path, monkeypatch):
+    import threading
+
+    from monitor.app.export import ExportCancelled
+    from monitor.ui.dialogs import export_dialog
+
+    writing = threading.Event()
+
+    def held_until_cancelled(record, request, pictures, cancelled):
+        writing.set()
+        for _ in range(1000):  # at most 10 s: the window's close must cancel it
+            if cancelled():
+                raise ExportCancelled
+            threading.Event().wait(0.01)
+        request.path.write_text("written after all")
+
+    monkeypatch.setattr(export_dialog, "write_export", held_until_cancelled)
+    choose_file(monkeypatch, tmp_path / "out.csv")
+    when_modal(qtbot, pick("csv"))
+    charted.findChild(QAction, "exportAction").trigger()
+    job = charted.export_actions.job
+    qtbot.waitUntil(writing.is_set, timeout=20_000)
+    charted.close()
+    assert not job.running and not job._thread.running  # stopped and waited for
+    assert list(tmp_path.glob("out.csv*")) == []
+
+
 def test_dialog_cancel_exports_nothing(qtbot, charted, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a: pytest.fail("no file dialog after Cancel")))

@@ -193,6 +193,29 @@ def test_cancel_mid_import_leaves_the_database_unchanged(
     assert dialog.isVisible() and dialog.import_button.isEnabled()  # can try again
 
 
+def test_closing_the_window_mid_preview_stops_the_worker(
+        window: MainWindow, qtbot, monkeypatch, tmp_path: Path) -> None:
+    real_preview = import_dialog.preview_file
+    reading = []
+
+    def preview_held_until_cancel(store, path, options, progress, cancel):
+        def held(done: int, total: int) -> None:
+            progress(done, total)
+            reading.append(done)
+            cancel.__self__.wait(20)  # ``cancel`` is Event.is_set: released by the close
+        return real_preview(store, path, options, held, cancel)
+
+    monkeypatch.setattr(import_dialog, "preview_file", preview_held_until_cancel)
+    monkeypatch.setattr(import_dialog.QFileDialog, "getOpenFileName",
+                        lambda *args, **kwargs: (str(write(tmp_path, "v.csv", GOOD)), ""))
+    window.findChild(QAction, "importAction").trigger()
+    dialog = window.import_actions.dialog
+    qtbot.waitUntil(lambda: dialog.job is not None and bool(reading), timeout=30_000)
+    job = dialog.job
+    window.close()
+    assert not job.running and not job._thread.running  # stopped and waited for
+
+
 def test_import_sits_in_the_file_menu_above_quit(window: MainWindow) -> None:
     file_menu = window.menuBar().actions()[0].menu()
     texts = [a.text() for a in file_menu.actions() if a.text()]

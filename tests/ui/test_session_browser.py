@@ -95,7 +95,7 @@ def test_filters_for_critical_status_and_dates(qtbot, browser_window, big_store)
     _, browser = browser_window
     qtbot.mouseClick(browser.critical, Qt.MouseButton.LeftButton)
     assert browser.model.total == big_store.count_sessions(SessionQuery(min_alert_priority=3))
-    assert set(column_texts(browser.model, 5)) == {"*** CRITICAL"}
+    assert set(column_texts(browser.model, 5)) == {"*** HIGH"}
     browser.status.setCurrentIndex(browser.status.findText("Active"))
     assert browser.model.total == big_store.count_sessions(
         SessionQuery(min_alert_priority=3, status=SessionStatus.ACTIVE))
@@ -138,7 +138,7 @@ def test_clicking_headers_sorts_in_the_database(qtbot, browser_window):
     assert names == sorted(names, key=str.casefold)
     readings_column = [c for c, (_, key) in enumerate(COLUMNS) if key == "worst_alert"][0]
     header.setSortIndicator(readings_column, Qt.SortOrder.DescendingOrder)
-    assert column_texts(browser.model, readings_column)[0] == "*** CRITICAL"
+    assert column_texts(browser.model, readings_column)[0] == "*** HIGH"
 
 
 def test_enter_on_a_row_opens_that_session_in_the_window(qtbot, browser_window):

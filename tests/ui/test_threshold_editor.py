@@ -150,24 +150,61 @@ def test_valid_change_redraws_reclassifies_and_is_recorded(qtbot, window, other_
     assert "| DR | this session | SBP caution high: 160 -> 140 | Known hypertension" in row
 
 
+def changes_tab(qtbot, window) -> list[str]:
+    """The Changes tab of the editor opened from the menu, one text per version."""
+    seen: list[list[str]] = []
+
+    def inspect(dialog: ThresholdEditor) -> None:
+        try:
+            bar = dialog.tabs.tabBar()
+            index = dialog.tabs.indexOf(dialog.changes)
+            qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+            if dialog.tabs.currentWidget() is dialog.changes:
+                seen.append(dialog.change_texts())
+        finally:
+            dialog.reject()  # never left open, whatever the tab showed
+
+    when_modal(qtbot, inspect)
+    window.findChild(QAction, "thresholdsAction").trigger()
+    assert seen, "the Changes tab did not open"
+    return seen[0]
+
+
 def test_alert_behaviour_change_is_saved_and_listed(qtbot, window, other_connection):
+    # Same limits, new alert behaviour only: still a change, listed and audited.
     errors, closed = edit_thresholds(qtbot, window, {"setting_reminder_minutes": "10",
                                                      "margin_spo2": "2"})
     assert closed, errors
     stored = other_connection.session_profile(window.controller.session.id)
     assert stored.settings.reminder_minutes == 10
     assert stored.settings.resolve_margin[Vital.SPO2] == 2
+    assert stored.profile == window.alerts.shipped.profile
     assert window.alerts.settings.reminder_minutes == 10
-    dialog = ThresholdEditor(window.alerts, window)
-    qtbot.addWidget(dialog)
-    (row,) = dialog.change_texts()
-    assert "Reminder: 5 -> 10" in row and "SpO2 resolve margin: 1 -> 2" in row
+    (row,) = changes_tab(qtbot, window)
+    assert ("| DR | this session | Reminder after acknowledgement (min): 5 -> 10\n"
+            "SpO2 resolve margin: 1 -> 2 | Known hypertension") in row
     (audit,) = [e for e in other_connection.audit_trail(window.controller.session.id)
                 if e.action.startswith("thresholds changed")]
     assert audit.actor == "DR" and audit.detail["reason"] == "Known hypertension"
-    assert audit.detail["changes"] == {  # a settings-only change reaches the audit trail
+    assert audit.detail["scope"] == "session"
+    assert audit.detail["changes"] == {  # the same old -> new as the Changes tab
         "Reminder after acknowledgement (min)": {"old": 5.0, "new": 10.0},
         "SpO2 resolve margin": {"old": 1.0, "new": 2.0}}
+
+
+def test_a_session_change_lists_what_the_clinic_default_had(qtbot, window, other_connection):
+    errors, closed = edit_thresholds(qtbot, window, {"setting_feed_silent_seconds": "120"},
+                                     clinic=True, reason="Clinic protocol update")
+    assert closed, errors
+    errors, closed = edit_thresholds(qtbot, window, {"setting_feed_silent_seconds": "60"})
+    assert closed, errors
+    session_row, clinic_row = changes_tab(qtbot, window)
+    assert "| this session | Feed silent after (s): 120 -> 60 |" in session_row
+    assert "| clinic default | Feed silent after (s): 180 -> 120 |" in clinic_row
+    (audit,) = [e for e in other_connection.audit_trail(window.controller.session.id)
+                if e.action.startswith("thresholds changed")]
+    assert audit.detail["replaces"] == "clinic"
+    assert audit.detail["changes"] == {"Feed silent after (s)": {"old": 120.0, "new": 60.0}}
 
 
 def test_clinic_default_change_applies_to_the_open_session_at_once(

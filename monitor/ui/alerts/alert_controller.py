@@ -235,9 +235,7 @@ class AlertController(QObject):
                        reason: str, scope: ProfileScope) -> None:
         """Save a new version of the clinic default or of this session's override. It
         applies at once: bands redraw, readings re-classify, alerts re-evaluate."""
-        errors = validate_profile(profile) + validate_settings(settings)
-        if not by.strip():
-            errors.append(FieldError("Initials", "enter your initials"))
+        errors = validate_profile(profile) + validate_settings(settings) + initials_errors(by)
         if not reason.strip():
             errors.append(FieldError("Reason", "say why the thresholds change"))
         session_id = self._session_id()
@@ -245,14 +243,10 @@ class AlertController(QObject):
             errors.append(FieldError("Applies to", "no session is open"))
         if errors:
             raise ValidationFailed(errors)
-        # The audit's old values are those of the version this one replaces: the clinic
-        # default (or preset) for a clinic change, whatever was in force for a session one.
-        replaced = (self.version() if scope is ProfileScope.SESSION
-                    else (self.store.clinic_profile() or self.shipped))
+        # The store audits old -> new against the version this one replaces.
         self.store.save_profile(profile, settings, by=by.strip().upper(), reason=reason.strip(),
                                 session_id=session_id if scope is ProfileScope.SESSION
-                                else None, previous=replaced.profile,
-                                previous_settings=replaced.settings)
+                                else None, shipped=self.shipped)
         if session_id is None:
             self.profileChanged.emit()
             return

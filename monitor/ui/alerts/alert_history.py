@@ -68,7 +68,7 @@ def cell_text(stored: StoredAlert, column: int) -> str:
             return f"technical: {_TECHNICAL_NAMES.get(alert.condition, alert.condition)}"
         return VITAL_SPECS[alert.vital].abbreviation if alert.vital else ""
     if column == 2:
-        return f"{alert.priority.symbol} {alert.priority.word}"
+        return alert.priority.label
     if column == 3:
         return _quantity(alert, alert.value)
     if column == 4:

@@ -183,12 +183,28 @@ def install_timeline(window: Any) -> tuple[TimelineOverlay, TimelineList]:
         panel.show_entries(entries)
 
     def open_dialog() -> None:
+        if window.controller.read_only:
+            return
         TimelineDialog(alerts.add_timeline_entry, window.controller.clock, window).exec()
 
     alerts.timelineChanged.connect(refresh)
-    window.add_menu_action("&Session", "Add sedation score or e&vent…", open_dialog, SHORTCUT,
-                           "addTimelineEntryAction")
+    action = window.add_menu_action("&Session", "Add sedation score or e&vent…", open_dialog,
+                                    SHORTCUT, "addTimelineEntryAction")
     panel.add_button.clicked.connect(open_dialog)
+
+    def enable() -> None:
+        """Nothing is added to a closed session (or a read-only database), unless an
+        amendment with its reason is under way."""
+        writable = not window.controller.read_only
+        action.setEnabled(writable)
+        panel.add_button.setEnabled(writable)
+        panel.add_button.setToolTip(
+            f"Session > Add sedation score or event… ({SHORTCUT})" if writable
+            else "The session is closed: nothing more can be added")
+
+    window.controller.sessionChanged.connect(enable)
+    window.controller.amendmentChanged.connect(enable)
+    enable()
     ThemeWatcher(window.chart, lambda: window.theme, overlay.set_theme)
     refresh()
     return overlay, panel

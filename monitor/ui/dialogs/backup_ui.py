@@ -6,7 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRunnable, QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QObject,
+    QRunnable,
+    QSettings,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -44,16 +53,20 @@ class _BackupJob(QRunnable):
         try:
             info = backup_database(self.database, self.folder, keep=self.keep)
         except (StoreError, OSError) as error:
-            self.service.failed.emit(str(error))
+            self.service.job_failed.emit(str(error))
         else:
-            self.service.finished.emit(str(info.path))
+            self.service.job_done.emit(str(info.path))
 
 
 class BackupService(QObject):
-    """Decides when to back up and does it in the background."""
+    """Decides when to back up and does it in the background. When the window closes it
+    stops: no more daily check, nothing queued starts, and the backup under way is waited
+    for (never left half written, nor reported to a window that is gone)."""
 
     finished = Signal(str)  # path of the new backup
     failed = Signal(str)  # what went wrong
+    job_done = Signal(str)  # from the pool's thread; relayed as ``finished`` unless closed
+    job_failed = Signal(str)
 
     def __init__(self, window: MainWindow):
         super().__init__(window)
@@ -63,7 +76,28 @@ class BackupService(QObject):
         self._backed_up_closed: set[int] = set()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # one backup at a time
+        self.closed = False
+        self.job_done.connect(lambda path: self.closed or self.finished.emit(path))
+        self.job_failed.connect(lambda message: self.closed or self.failed.emit(message))
+        #: The daily check, not at once: a window opened for a moment (a script, a test)
+        #: should not start one.
+        self.daily = QTimer(self, singleShot=True, interval=DAILY_CHECK_DELAY_MS)
+        self.daily.timeout.connect(self.back_up_if_due)
         window.controller.sessionChanged.connect(self._session_changed)
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    def shutdown(self) -> None:
+        """The window is closing: stop checking, drop what is queued, wait for the backup
+        under way."""
+        self.closed = True
+        self.daily.stop()
+        self.pool.clear()
+        self.pool.waitForDone()
 
     @property
     def folder(self) -> Path:
@@ -79,7 +113,7 @@ class BackupService(QObject):
 
     def back_up_now(self) -> None:
         """Start a backup in the background."""
-        if self.window.controller.store.read_only:
+        if self.closed or self.window.controller.store.read_only:
             return  # an archive opened read-only is somebody else's to back up
         self.pool.start(_BackupJob(self, self.database, self.folder, self.keep))
 
@@ -188,8 +222,7 @@ def install_backups(window: MainWindow) -> BackupService:
     service.failed.connect(lambda message: _notify(window, f"Automatic backup FAILED: {message}"))
     service.finished.connect(lambda path: window.statusBar().showMessage(
         f"Backup written and checked: {path}", 15_000))
-    # Not at once: a window opened for a moment (a script, a test) should not start one.
-    QTimer.singleShot(DAILY_CHECK_DELAY_MS, service, service.back_up_if_due)
+    service.daily.start()
     return service
 
 

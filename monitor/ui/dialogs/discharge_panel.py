@@ -53,6 +53,12 @@ class DischargeController(QObject):
         are in): nothing is scored or saved until they all are."""
         return not self.sessions.loading
 
+    @property
+    def can_assess(self) -> bool:
+        """True when an assessment can be recorded now: every reading is in and the session
+        is open for charting (not closed, nor a read-only database)."""
+        return self.ready and not self.sessions.read_only
+
     def assess(self, kind: DischargeKind, observed: Mapping[str, ScoreItem | None], *,
                escort_present: bool | None = None, on_oxygen: bool | None = None
                ) -> DischargeAssessment:
@@ -155,7 +161,10 @@ class DischargeStatus(QFrame):
     def show_readiness(self) -> None:
         """Offer the assessment only when every reading is in; say why not meanwhile."""
         ready = self.controller.ready
-        self.assess_button.setEnabled(ready)
+        self.assess_button.setEnabled(self.controller.can_assess)
+        self.assess_button.setToolTip(
+            f"Session > Discharge assessment… ({SHORTCUT})" if not self.controller.sessions
+            .read_only else "The session is closed: nothing more can be assessed")
         self.summary.setText(self._lines if ready else f"{LOADING_NOTE}\n{self._lines}")
 
 
@@ -167,7 +176,7 @@ def install_discharge(window: Any) -> DischargeController:
     scores_strip(window).addWidget(status, 3)
 
     def open_dialog() -> None:
-        if controller.ready:
+        if controller.can_assess:
             DischargeDialog(controller, window).exec()
 
     action = window.add_menu_action("&Session", "&Discharge assessment…", open_dialog,
@@ -175,9 +184,11 @@ def install_discharge(window: Any) -> DischargeController:
     status.assess_button.clicked.connect(open_dialog)
 
     def show_readiness() -> None:
-        action.setEnabled(controller.ready)
+        action.setEnabled(controller.can_assess)
+        status.show_readiness()
 
     controller.sessions.readingsChanged.connect(show_readiness)
     controller.sessions.sessionChanged.connect(show_readiness)
+    controller.sessions.amendmentChanged.connect(show_readiness)
     show_readiness()
     return controller

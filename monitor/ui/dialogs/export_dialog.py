@@ -18,7 +18,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -144,6 +144,11 @@ class ExportJob(QObject):
         self.progress.emit(2, "Writing…" if self.request.fmt != PRINT else "Printing…")
         self._write.emit(record, self.request, pictures)
 
+    def shutdown(self) -> None:
+        """Cancel and wait for the worker to stop (the window is closing)."""
+        self.cancel()
+        self._stop()
+
     def _stop(self) -> None:
         self.running = False
         self._thread.stop()
@@ -241,6 +246,16 @@ class ExportActions(QObject):
         self.job: ExportJob | None = None
         self.progress: QProgressDialog | None = None
         self.last_message = ""
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Close and watched is self.window:
+            # An export under way is cancelled and waited for: its thread must not outlive
+            # the window.
+            if self.job is not None and self.job.running:
+                self.job.shutdown()
+            self._close_progress()
+        return False
 
     # -- entry points -------------------------------------------------------------------
 

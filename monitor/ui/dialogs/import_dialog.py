@@ -41,6 +41,7 @@ from monitor.app.importing import (
     import_file,
     preview_file,
 )
+from monitor.domain.readings import initials_errors
 from monitor.io.csv_format import parse_timestamp
 from monitor.io.read_ahead import ReaderFailed
 from monitor.store import Store, StoreError
@@ -122,6 +123,12 @@ class ImportJob(QObject):
     def cancel(self) -> None:
         """Stop at the next batch; nothing is saved."""
         self._cancel.set()
+
+    def shutdown(self) -> None:
+        """Cancel and wait for the worker to stop (the window is closing; nothing is
+        saved)."""
+        self.cancel()
+        self._stop()
 
     def _stop(self) -> None:
         self.running = False
@@ -284,8 +291,10 @@ class ImportDialog(QDialog):
     @Slot()
     def commit(self) -> None:
         """Import the file in a worker, in one transaction."""
-        if not self.initials.text().strip():
-            self.message.setText("Enter your initials: the import is recorded with them.")
+        errors = initials_errors(self.initials.text())
+        if errors:
+            self.message.setText("; ".join(str(e) for e in errors)
+                                 + " (the import is recorded with them)")
             self.initials.setFocus()
             return
         self._run(commit=True)
@@ -426,7 +435,13 @@ class ImportActions(QObject):
             self.window.open_session(filled[0])  # type: ignore[attr-defined]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
-        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+        if event.type() == QEvent.Type.Close and watched is self.window:
+            # A preview or import under way is cancelled and waited for: its thread must
+            # not outlive the window (nothing is saved; the transaction rolls back).
+            job = self.dialog.job if self.dialog is not None else None
+            if job is not None and job.running:
+                job.shutdown()
+        elif event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             if _local_files(event):  # type: ignore[arg-type]
                 event.acceptProposedAction()  # type: ignore[attr-defined]
                 return True

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.domain.errors import FieldError, ValidationFailed
-from monitor.domain.readings import parse_value
+from monitor.domain.readings import initials_errors, parse_value
 from monitor.domain.sessions import Infusion, Patient, Session
 from monitor.domain.timeparse import parse_date_text, parse_number_text, parse_time_text
 from monitor.domain.vitals import ENTERED_VITALS, VITAL_SPECS, Vital
@@ -151,8 +151,7 @@ class SessionDialog(QDialog):
                 errors.append(FieldError(f"Baseline {error.field}", error.message))
             elif value is not None:
                 baseline[vital] = value
-        if not f["by"].strip():
-            errors.append(FieldError("Initials", "enter your initials"))
+        errors += initials_errors(f["by"])
         if self.editing and not f.get("reason", "").strip():
             errors.append(FieldError("Reason", "say why the details change"))
         if errors:

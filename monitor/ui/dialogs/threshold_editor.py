@@ -34,15 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.domain.alert_timeline import effective_version
 from monitor.domain.alerts import AlertSettings
 from monitor.domain.errors import FieldError, ValidationFailed
-from monitor.domain.profiles import (
-    ProfileScope,
-    ProfileVersion,
-    profile_changes,
-    settings_to_dict,
-)
+from monitor.domain.profile_history import change_history
+from monitor.domain.profiles import ProfileScope, ProfileVersion
 from monitor.domain.thresholds import (
     LIMIT_LABELS,
     LIMIT_NAMES,
@@ -87,7 +82,6 @@ SETTING_FIELDS: tuple[SettingField, ...] = (
     SettingField("overdue_grace_minutes", "Overdue grace", "min after the due time"),
     SettingField("feed_silent_seconds", "Feed silent after", "s without a message"),
 )
-SETTING_LABELS = {f.name: f.label for f in SETTING_FIELDS}
 
 
 def parse_number(text: str, where: str, *, whole: bool = False
@@ -138,23 +132,6 @@ def describe_version(version: ProfileVersion) -> str:
     return text + (f" — {version.reason}" if version.reason else "")
 
 
-def settings_changes(old: AlertSettings, new: AlertSettings) -> dict[str, tuple[object, object]]:
-    """Each changed alert setting as ``{"Reminder": (5.0, 10.0)}``."""
-    before, after = settings_to_dict(old), settings_to_dict(new)
-    changes: dict[str, tuple[object, object]] = {}
-    for name in before:
-        if name == "resolve_margin":
-            for key in sorted(set(before[name]) | set(after[name])):
-                a, b = before[name].get(key), after[name].get(key)
-                if a != b:
-                    label = f"{VITAL_SPECS[Vital(key)].abbreviation} resolve margin"
-                    changes[label] = (a, b)
-        elif before[name] != after[name]:
-            changes[SETTING_LABELS.get(name, name.replace("_", " "))] = (before[name],
-                                                                        after[name])
-    return changes
-
-
 def _show(value: object) -> str:
     if value is None:
         return "—"
@@ -173,24 +150,12 @@ class ChangeRow:
 
 def change_rows(versions: Sequence[ProfileVersion], shipped: ProfileVersion
                 ) -> list[ChangeRow]:
-    """Every saved version, newest first, each compared with what it replaced: the previous
-    clinic default (or the preset) for a clinic version, the version in force for the session
-    before it for a session override."""
-    rows: list[ChangeRow] = []
-    for index, version in enumerate(versions):
-        earlier = versions[:index]
-        if version.scope is ProfileScope.CLINIC:
-            clinic = [v for v in earlier if v.scope is ProfileScope.CLINIC]
-            before = clinic[-1] if clinic else shipped
-        else:
-            before = effective_version(earlier, shipped)
-        lines = [f"{label}: {_show(c['old'])} -> {_show(c['new'])}"
-                 for label, c in profile_changes(before.profile, version.profile).items()]
-        lines += [f"{label}: {_show(a)} -> {_show(b)}"
-                  for label, (a, b) in settings_changes(before.settings,
-                                                        version.settings).items()]
-        rows.append(ChangeRow(version, tuple(lines) or ("no values changed",)))
-    return rows[::-1]
+    """Every saved version, newest first, with what the domain says it changed against the
+    version it replaced (the same old -> new as the audit trail)."""
+    return [ChangeRow(c.version,
+                      tuple(f"{label}: {_show(v['old'])} -> {_show(v['new'])}"
+                            for label, v in c.changes.items()) or ("no values changed",))
+            for c in reversed(change_history(versions, shipped))]
 
 
 class ThresholdEditor(QDialog):

@@ -61,11 +61,11 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def alert_text(priority: int) -> str:
-    """The worst alert in words and symbols, e.g. ``*** high``; ``—`` for none."""
+    """The worst alert in words and symbols, e.g. ``*** HIGH``; ``—`` for none."""
     if priority <= 0:
         return "—"
     p = AlertPriority(min(priority, AlertPriority.HIGH))
-    return f"{p.symbol} {'CRITICAL' if p is AlertPriority.HIGH else p.word}"
+    return p.label
 
 
 class SessionBrowserModel(QAbstractTableModel):
