@@ -200,7 +200,7 @@ def install_timeline(window: Any) -> tuple[TimelineOverlay, TimelineList]:
         panel.add_button.setEnabled(writable)
         panel.add_button.setToolTip(
             f"Session > Add sedation score or event… ({SHORTCUT})" if writable
-            else "The session is closed: nothing more can be added")
+            else "Not now: the session is closed (or the database is open read-only)")
 
     window.controller.sessionChanged.connect(enable)
     window.controller.amendmentChanged.connect(enable)

@@ -31,6 +31,8 @@ from monitor.ui.formatting import fmt_time
 from monitor.ui.session_controller import SessionController
 
 SHORTCUT = shortcuts.DISCHARGE_ASSESSMENT
+ASSESS_TIP = f"Session > Discharge assessment… ({SHORTCUT})"
+LOCKED_TIP = "Not now: the session is closed (or the database is open read-only)"
 #: Said while a long session's readings load: a score from its newest rows alone could
 #: miss what the criteria look back on.
 LOADING_NOTE = "Loading all readings… assessment available when they are in."
@@ -136,7 +138,7 @@ class DischargeStatus(QFrame):
         self.summary.setWordWrap(True)
         self.assess_button = QPushButton("Assess…")
         self.assess_button.setObjectName("dischargeAssessButton")
-        self.assess_button.setToolTip(f"Session > Discharge assessment… ({SHORTCUT})")
+        self.assess_button.setToolTip(ASSESS_TIP)
         heading = QHBoxLayout()
         heading.addWidget(title, 1)
         heading.addWidget(self.assess_button)
@@ -149,6 +151,8 @@ class DischargeStatus(QFrame):
         self._lines = ""
         controller.assessmentsChanged.connect(self.refresh)
         controller.sessions.readingsChanged.connect(self.show_readiness)
+        controller.sessions.sessionChanged.connect(self.show_readiness)  # closed or opened
+        controller.sessions.amendmentChanged.connect(self.show_readiness)
         self.refresh()
 
     def refresh(self) -> None:
@@ -163,8 +167,7 @@ class DischargeStatus(QFrame):
         ready = self.controller.ready
         self.assess_button.setEnabled(self.controller.can_assess)
         self.assess_button.setToolTip(
-            f"Session > Discharge assessment… ({SHORTCUT})" if not self.controller.sessions
-            .read_only else "The session is closed: nothing more can be assessed")
+            LOCKED_TIP if self.controller.sessions.read_only else ASSESS_TIP)
         self.summary.setText(self._lines if ready else f"{LOADING_NOTE}\n{self._lines}")
 
 
@@ -185,7 +188,6 @@ def install_discharge(window: Any) -> DischargeController:
 
     def show_readiness() -> None:
         action.setEnabled(controller.can_assess)
-        status.show_readiness()
 
     controller.sessions.readingsChanged.connect(show_readiness)
     controller.sessions.sessionChanged.connect(show_readiness)
