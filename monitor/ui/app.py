@@ -28,6 +28,7 @@ from monitor.ui.dialogs.import_dialog import install_import
 from monitor.ui.dialogs.schedule_panel import install_schedule
 from monitor.ui.dialogs.threshold_editor import install_threshold_editor
 from monitor.ui.entry.news2_panel import install_news2
+from monitor.ui.geometry import show_placed
 from monitor.ui.main_window import MainWindow
 from monitor.ui.review.review import install_review
 from monitor.ui.session_controller import SessionController
@@ -117,11 +118,7 @@ def run_gui(options: GuiOptions, argv: list[str]) -> int:
             return 2
         try:
             window = build_window(store, options)
-            screen = app.primaryScreen()
-            if screen is not None:
-                area = screen.availableGeometry()
-                window.resize(min(1500, area.width()), min(950, area.height()))
-            window.show()
+            show_placed(window, window.settings)
             if options.quit_after_ms is not None:
                 QTimer.singleShot(options.quit_after_ms, window.close)
             code = int(app.exec())

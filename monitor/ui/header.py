@@ -23,12 +23,13 @@ class SessionHeader(QWidget):
             label.setWordWrap(True)
             label.setMinimumWidth(100)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setContentsMargins(8, 0, 8, 0)
         layout.addWidget(self.patient, 3)
         layout.addWidget(self.infusion, 3)
         layout.addWidget(self.phase, 2)
-        self.setStyleSheet("QLabel { font-size: 13pt; } QLabel#headerPatient, "
-                           "QLabel#headerPhase { font-size: 15pt; font-weight: 600; }")
+        # Two lines at most on a 1280-pixel screen: the chart below needs the height.
+        self.setStyleSheet("QLabel { font-size: 11pt; } QLabel#headerPatient, "
+                           "QLabel#headerPhase { font-size: 14pt; font-weight: 600; }")
 
     def show_session(self, session: Session | None, now: datetime) -> None:
         if session is None:

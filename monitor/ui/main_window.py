@@ -8,14 +8,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
+    QHBoxLayout,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -38,6 +37,7 @@ from monitor.ui.entry.reading_dialogs import CorrectReadingDialog, MarkInErrorDi
 from monitor.ui.entry.readings_model import ReadingsTableModel
 from monitor.ui.entry.readings_table import ReadingsTable
 from monitor.ui.entry.tiles import LatestValuesPanel
+from monitor.ui.geometry import remember_geometry
 from monitor.ui.header import SessionHeader
 from monitor.ui.review.session_picker import SessionPicker
 from monitor.ui.session_controller import SessionController
@@ -45,8 +45,38 @@ from monitor.ui.settings_keys import THEME
 from monitor.ui.theme import THEMES, Theme, ThemeName, apply_palette
 
 HEADER_REFRESH_MS = 15_000
+#: The readings table keeps three rows in sight; the chart at least its four plots' axes.
+TABLE_MIN_HEIGHT = 96
+CHART_MIN_HEIGHT = 160
+#: NEWS2, discharge readiness and events beside the chart: enough for the NEWS2 trend and
+#: a few lines, never so much that the chart loses its width on a 1280-pixel screen.
+SIDE_COLUMN_WIDTH = (370, 460)
 #: Correct… and Entered in error… on the selected (or latest) reading.
 CORRECT_SHORTCUT, IN_ERROR_SHORTCUT = shortcuts.CORRECT_READING, shortcuts.READING_IN_ERROR
+
+
+class ChartTableSplitter(QSplitter):
+    """The chart over the readings table, the table keeping ``TABLE_SHARE`` of the height
+    as the window resizes, until the nurse drags the handle (then her split stays)."""
+
+    TABLE_SHARE = 0.24
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self.setObjectName("chartTableSplitter")
+        self.setChildrenCollapsible(False)
+        self.dragged = False
+        self.splitterMoved.connect(self._on_moved)
+
+    def _on_moved(self, _pos: int, _index: int) -> None:
+        self.dragged = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self.dragged and self.count() == 2:
+            total = sum(self.sizes())
+            table = max(TABLE_MIN_HEIGHT, round(total * self.TABLE_SHARE))
+            self.setSizes([total - table, table])
 
 
 class MainWindow(QMainWindow):
@@ -76,43 +106,43 @@ class MainWindow(QMainWindow):
         self.table = ReadingsTable(self.table_model)
         self.picker = SessionPicker()
 
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.tiles)
-        right_layout.addWidget(self.entry)
-        right_layout.addStretch(1)
-        #: Features add their side widgets here (above the stretch), see add_side_widget.
-        self.side_layout = right_layout
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.chart)
-        # The side column grows as features add to it; scrolling keeps it from pushing the
-        # readings table off a 1000-pixel screen.
-        side = QScrollArea()
-        side.setWidget(right)
-        side.setWidgetResizable(True)
-        side.setFrameShape(QFrame.Shape.NoFrame)
-        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        side.setMinimumWidth(right.sizeHint().width() + 20)
-        top.addWidget(side)
-        self.side_scroll = side
-        QApplication.instance().focusChanged.connect(self._keep_focus_visible)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 1)
-        vertical = QSplitter(Qt.Orientation.Vertical)
-        vertical.addWidget(top)
-        vertical.addWidget(self.table)
-        vertical.setStretchFactor(0, 3)
-        vertical.setStretchFactor(1, 1)
-        self.table.setMinimumHeight(170)
         session_page = QWidget()
         page_layout = QVBoxLayout(session_page)
-        page_layout.setContentsMargins(6, 6, 6, 6)
+        page_layout.setContentsMargins(6, 4, 6, 4)
+        page_layout.setSpacing(4)
         page_layout.addWidget(self.header)
         page_layout.addWidget(self.banner)
         #: Features add full-width strips under the banner here, see add_strip.
         self.strip_layout = page_layout
-        page_layout.addWidget(vertical, 1)
+        # A bedside monitor's order, top to bottom, all on one screen without scrolling:
+        # the numbers (tiles), the form that adds the next set and says when it is due,
+        # then the chart, which takes whatever height is left.
+        self.tiles_row = QHBoxLayout()
+        self.tiles_row.setSpacing(6)
+        self.tiles_row.addWidget(self.tiles, 4)
+        page_layout.addLayout(self.tiles_row)
+        self.entry_row = QHBoxLayout()
+        self.entry_row.setSpacing(6)
+        self.entry_row.addWidget(self.entry, 1)
+        page_layout.addLayout(self.entry_row)
+        charts = ChartTableSplitter()
+        charts.addWidget(self.chart)
+        charts.addWidget(self.table)
+        self.chart_table_splitter = charts
+        self.table.setMinimumHeight(TABLE_MIN_HEIGHT)
+        self.chart.setMinimumHeight(CHART_MIN_HEIGHT)
+        side = QWidget()
+        side.setObjectName("sideColumn")
+        self.side_layout = QVBoxLayout(side)
+        self.side_layout.setContentsMargins(0, 0, 0, 0)
+        self.side_layout.addStretch(1)
+        side.setFixedWidth(SIDE_COLUMN_WIDTH[0])
+        self.side_column = side
+        body = QHBoxLayout()
+        body.setSpacing(6)
+        body.addWidget(charts, 1)
+        body.addWidget(side)
+        page_layout.addLayout(body, 1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.picker)
         self.stack.addWidget(session_page)
@@ -152,11 +182,6 @@ class MainWindow(QMainWindow):
         self._menus[menu_name].addAction(action)
         return action
 
-    def _keep_focus_visible(self, _old: QWidget | None, new: QWidget | None) -> None:
-        """Typing through the entry form scrolls the side column to the field in use."""
-        if new is not None and self.side_scroll.widget().isAncestorOf(new):
-            self.side_scroll.ensureWidgetVisible(new, 0, 40)
-
     def add_menu_action(self, menu: str, text: str, slot: Callable[[], object],
                         shortcut: QKeySequence | str | None = None, name: str = "") -> QAction:
         """Add an action to ``menu`` ("&File", "&Session", "&View", "&Help", or a new one)."""
@@ -165,9 +190,19 @@ class MainWindow(QMainWindow):
                 self._menus["&Help"].menuAction(), QMenu(menu, self)).menu()
         return self._action(menu, text, slot, shortcut, name)
 
-    def add_side_widget(self, widget: QWidget) -> None:
-        """Put a widget in the right-hand column, under the entry panel."""
-        self.side_layout.insertWidget(self.side_layout.count() - 1, widget)
+    def add_side_widget(self, widget: QWidget, stretch: int = 0) -> None:
+        """Put a widget in the narrow column beside the chart and the readings table."""
+        self.side_layout.insertWidget(self.side_layout.count() - 1, widget, stretch)
+        if stretch:  # a widget that grows takes the place of the trailing stretch
+            self.side_layout.setStretch(self.side_layout.count() - 1, 0)
+
+    def add_tile(self, widget: QWidget, stretch: int = 1) -> None:
+        """Put a widget in the row of tiles, after the four vital tiles (a score)."""
+        self.tiles_row.addWidget(widget, stretch)
+
+    def add_beside_entry(self, widget: QWidget) -> None:
+        """Put a widget at the end of the entry strip (the reading-due countdown)."""
+        self.entry_row.addWidget(widget, 0)
 
     def add_strip(self, widget: QWidget) -> None:
         """Put a full-width widget under the alert banner."""
@@ -317,7 +352,15 @@ class MainWindow(QMainWindow):
             "Vital-signs charting for recovery after IV ketamine infusions.",
         )
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Numerals grow with the screen: a maximised window on a big screen reads further.
+        self.tiles.fit_to(event.size().height())
+        narrow, wide = SIDE_COLUMN_WIDTH
+        self.side_column.setFixedWidth(max(narrow, min(wide, event.size().width() // 4 - 20)))
+        super().resizeEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        remember_geometry(self, self.settings)
         self.controller.shutdown()
         self.alerts.shutdown()
         super().closeEvent(event)

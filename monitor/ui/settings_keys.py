@@ -45,6 +45,10 @@ BACKUP_FOLDER = Setting("backup/folder", str, "",
 BACKUP_KEEP = Setting("backup/keep", int, 14, "how many backups to keep")
 LAST_INITIALS = Setting("workstation/last_initials", str, "",
                         "the initials last signed with here, offered in every form")
+WINDOW_GEOMETRY = Setting("window/geometry", str, "",
+                          "the main window's size and place when it was last closed, "
+                          "base64 (empty: start maximised)")
 
 #: All of them, for documentation and tests.
-SETTINGS: tuple[Setting, ...] = (THEME, BACKUP_FOLDER, BACKUP_KEEP, LAST_INITIALS)
+SETTINGS: tuple[Setting, ...] = (THEME, BACKUP_FOLDER, BACKUP_KEEP, LAST_INITIALS,
+                                 WINDOW_GEOMETRY)

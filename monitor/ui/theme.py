@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from monitor.domain.thresholds import Severity
 from monitor.domain.vitals import Vital
@@ -97,3 +97,15 @@ def apply_palette(app: QApplication, theme: Theme) -> None:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText,
                      QColor(theme.muted))
     app.setPalette(palette)
+    repolish_styled(app)
+
+
+def repolish_styled(app: QApplication) -> None:
+    """Re-apply every widget's own style sheet. A widget with a style sheet keeps the
+    palette it was polished with, so without this the header, the board and panel titles
+    stayed in the old theme (dark text on a dark window) until a restart."""
+    for top in app.topLevelWidgets():
+        for widget in (top, *top.findChildren(QWidget)):
+            sheet = widget.styleSheet()
+            if sheet:
+                widget.setStyleSheet(sheet)

@@ -164,6 +164,16 @@ class AlertBanner(QWidget):
         self._message_timer.timeout.connect(lambda: self._say(""))
         self.rows_layout = QVBoxLayout()
         self.rows_layout.setSpacing(4)
+        # The most urgent alert gets its own full-width row; the others share a two-column
+        # grid beneath it, so a burst of alerts costs the chart half the height.
+        self.others = QWidget()
+        self.others.setObjectName("otherAlerts")
+        self.others_layout = QGridLayout(self.others)
+        self.others_layout.setContentsMargins(0, 0, 0, 0)
+        self.others_layout.setHorizontalSpacing(4)
+        self.others_layout.setVerticalSpacing(4)
+        self.others.hide()
+        self.rows_layout.addWidget(self.others)
         self.rows_layout.addWidget(self.empty_label)
         self.rows_layout.addWidget(self.more_label)
         self.rows_layout.addWidget(self.message)
@@ -213,6 +223,7 @@ class AlertBanner(QWidget):
         """Show the controller's active alerts, most urgent first."""
         for row in self.rows:
             self.rows_layout.removeWidget(row)
+            self.others_layout.removeWidget(row)
             row.hide()  # at once: deleteLater waits for the event loop
             row.deleteLater()
         active = self.alerts.active_alerts()
@@ -220,8 +231,11 @@ class AlertBanner(QWidget):
         technical = [a for a in active if a.kind is AlertKind.TECHNICAL]
         shown = physiological[:MAX_ROWS] + technical
         self.rows = [AlertRow(a, first=i == 0) for i, a in enumerate(shown)]
-        for index, row in enumerate(self.rows):
-            self.rows_layout.insertWidget(index, row)
+        if self.rows:
+            self.rows_layout.insertWidget(0, self.rows[0])
+        for index, row in enumerate(self.rows[1:]):
+            self.others_layout.addWidget(row, index // 2, index % 2)
+        self.others.setVisible(len(self.rows) > 1)
         hidden = len(physiological) - len(physiological[:MAX_ROWS])
         self.more_label.setText(f"+ {hidden} more active (Alerts > Alert history…)"
                                 if hidden else "")

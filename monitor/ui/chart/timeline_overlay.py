@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 from monitor.domain.events import SedationEntry, TimelineEntry, in_time_order
 from monitor.ui import shortcuts
 from monitor.ui.chart.chart import VitalsChart
-from monitor.ui.entry.scores_strip import scores_strip
 from monitor.ui.entry.timeline_dialog import TimelineDialog, score_text
 from monitor.ui.formatting import fmt_time
 from monitor.ui.theme import Theme, ThemeName
@@ -170,12 +169,12 @@ class TimelineList(QFrame):
 
 
 def install_timeline(window: Any) -> tuple[TimelineOverlay, TimelineList]:
-    """Markers on ``window``'s chart, a list in the scores strip, and the Session menu
+    """Markers on ``window``'s chart, a list in the column beside the chart, and the Session menu
     action (with its shortcut) that opens the dialog."""
     alerts = window.alerts
     overlay = TimelineOverlay(window.chart)
     panel = TimelineList()
-    scores_strip(window).addWidget(panel, 3)
+    window.add_side_widget(panel, 1)
 
     def refresh() -> None:
         entries = alerts.timeline()

@@ -26,7 +26,6 @@ from monitor.domain.records import StoredAssessment
 from monitor.domain.scores import CriteriaTimes, ScoreItem, criteria_times
 from monitor.ui import shortcuts
 from monitor.ui.dialogs.discharge_dialog import DischargeDialog
-from monitor.ui.entry.scores_strip import scores_strip
 from monitor.ui.formatting import fmt_time
 from monitor.ui.session_controller import SessionController
 
@@ -173,10 +172,10 @@ class DischargeStatus(QFrame):
 
 def install_discharge(window: Any) -> DischargeController:
     """The Session menu's discharge assessment (with its shortcut) and the status widget in
-    the scores strip under ``window``'s banner."""
+    the column beside ``window``'s chart."""
     controller = DischargeController(window.controller, window)
     status = DischargeStatus(controller)
-    scores_strip(window).addWidget(status, 3)
+    window.add_side_widget(status, 0)
 
     def open_dialog() -> None:
         if controller.can_assess:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressDialog,
     QSpinBox,
+    QToolBar,
     QWidget,
 )
 
@@ -388,8 +389,11 @@ def install_export(window: QWidget) -> ExportActions:
             menu.removeAction(action)
             menu.insertAction(quit_action, action)
         menu.insertSeparator(quit_action)
-    toolbar = window.addToolBar("Export")
+    # In the menu bar's corner: one click away without a toolbar row of its own, which
+    # the chart needs on a 720-line screen.
+    toolbar = QToolBar("Export", window)
     toolbar.setObjectName("exportToolBar")
+    window.menuBar().setCornerWidget(toolbar)
     report.setToolTip("Save the PDF session report (" + REPORT_SHORTCUT + ")")
     toolbar.addAction(report)
 

@@ -1,5 +1,5 @@
 """The reading schedule as the nurse meets it: a countdown to the next due reading in the
-side column, and a dialog to choose or edit the session's protocol.
+entry strip, and a dialog to choose or edit the session's protocol.
 
 When readings are due, what counts as overdue and when the technical alert is raised are
 decided in the domain (ReadingSchedule, AlertEngine); these widgets show the result."""
@@ -36,6 +36,8 @@ SHORTCUT = shortcuts.READING_SCHEDULE
 CUSTOM = "Custom"
 #: Technical alerts must never look like physiological ones (red, yellow): violet here.
 TECHNICAL_COLOUR = "#5e35b1"
+#: Wide enough for "Next reading due in 12:34" in the big font and the protocol on two lines.
+COUNTDOWN_WIDTH = 280
 
 
 def fmt_countdown(seconds: float) -> str:
@@ -63,16 +65,21 @@ class ScheduleCountdown(QFrame):
         self.protocol = QLabel("")
         self.protocol.setObjectName("scheduleProtocol")
         self.protocol.setWordWrap(True)
+        self.protocol.setStyleSheet("font-size: 9pt;")
         self.change_button = QPushButton("Change schedule…")
         self.change_button.setObjectName("changeScheduleButton")
         self.change_button.clicked.connect(lambda: open_schedule_dialog(alerts, self))
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.addWidget(self.title)
-        layout.addWidget(self.countdown)
-        layout.addWidget(self.detail)
-        layout.addWidget(self.protocol)
-        layout.addWidget(self.change_button, 0, Qt.AlignmentFlag.AlignRight)
+        # Compact, at the end of the entry strip: the countdown beside the form it is for.
+        layout = QGridLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setVerticalSpacing(0)
+        layout.addWidget(self.title, 0, 0)
+        layout.addWidget(self.change_button, 0, 1, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.countdown, 1, 0, 1, 2)
+        layout.addWidget(self.detail, 2, 0, 1, 2)
+        layout.addWidget(self.protocol, 3, 0, 1, 2)
+        self.setMinimumWidth(COUNTDOWN_WIDTH)
+        self.setMaximumWidth(COUNTDOWN_WIDTH + 80)
         self._state = ""
         alerts.ticked.connect(self.refresh)
         alerts.scheduleChanged.connect(self.refresh)
@@ -129,7 +136,7 @@ class ScheduleCountdown(QFrame):
         if state == self._state:
             return
         self._state = state
-        big = "font-size: 17pt; font-weight: 700; padding: 4px; border-radius: 4px;"
+        big = "font-size: 15pt; font-weight: 700; padding: 2px; border-radius: 4px;"
         if state == "alert":
             style = f"{big} background: {TECHNICAL_COLOUR}; color: white;"
         elif state == "overdue":
@@ -137,7 +144,7 @@ class ScheduleCountdown(QFrame):
         elif state == "upcoming":
             style = big
         else:
-            style = "font-size: 13pt; font-weight: 600; padding: 4px;"
+            style = "font-size: 13pt; font-weight: 600; padding: 2px;"
         self.countdown.setStyleSheet(style)
 
 
@@ -343,9 +350,9 @@ def open_schedule_dialog(alerts: AlertController, parent: QWidget | None = None)
 
 
 def install_schedule(window: MainWindow, alerts: AlertController) -> ScheduleCountdown:
-    """Add the countdown to the side column and *Session > Reading schedule…*."""
+    """Add the countdown to the end of the entry strip and *Session > Reading schedule…*."""
     countdown = ScheduleCountdown(alerts)
-    window.add_side_widget(countdown)
+    window.add_beside_entry(countdown)
     window.add_menu_action("&Session", "Reading &schedule…",
                            lambda: open_schedule_dialog(alerts, window), SHORTCUT,
                            "scheduleAction")

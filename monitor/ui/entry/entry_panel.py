@@ -70,7 +70,9 @@ class EntryPanel(QGroupBox):
         self.inputs: dict[Vital, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
         grid = QGridLayout(self)
-        grid.setHorizontalSpacing(10)
+        grid.setContentsMargins(8, 4, 8, 4)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(2)
         for index, (vital, name, caption) in enumerate(FIELDS):
             edit = QLineEdit()
             edit.setObjectName(name)
@@ -92,7 +94,7 @@ class EntryPanel(QGroupBox):
         #: The time to be saved, in words ("today 08:20 (35 min ago)").
         self.time_words = QLabel("")
         self.time_words.setObjectName("timeWords")
-        self.errors["Time"].parentWidget().layout().insertWidget(2, self.time_words)
+        self.time_words.setWordWrap(True)
         self.initials_input = QLineEdit()
         self.initials_input.setObjectName("initialsInput")
         self.initials_input.setAccessibleName("initialsInput")
@@ -107,13 +109,18 @@ class EntryPanel(QGroupBox):
         self.status = QLabel("")
         self.status.setObjectName("entryStatus")
         self.status.setWordWrap(True)
-        row = (len(FIELDS) + 2 + 1) // 2
-        grid.addWidget(self.save_button, row * 3, 0, 1, 2)
-        grid.addWidget(self.status, row * 3 + 1, 0, 1, 2)
+        # One strip: the fields in a row, in the order a nurse reads the monitor, and under
+        # them the optional NEWS2 inputs, the time in words and what happened to the save.
+        save_column = len(FIELDS) + 2
+        grid.addWidget(self.save_button, 0, save_column,
+                       Qt.AlignmentFlag.AlignBottom)
         self.errors["Reading"] = self.status
         # NEWS2 inputs are optional, so they come after Save in the Tab chain.
         self.news2_inputs = News2Inputs()
-        grid.addWidget(self.news2_inputs, row * 3 + 2, 0, 1, 2)
+        grid.addWidget(self.news2_inputs, 1, 0, 1, len(FIELDS))
+        grid.addWidget(self.time_words, 1, len(FIELDS), 1, 2, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.status, 1, save_column, Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(len(FIELDS), 2)  # the time field holds a date when typed
         self.errors["Temperature"] = self.news2_inputs.temperature_error
         controller.sessionChanged.connect(self.news2_inputs.reset)
         order = [*self.inputs.values(), self.time_input, self.initials_input, self.save_button,
@@ -147,7 +154,8 @@ class EntryPanel(QGroupBox):
         layout.addWidget(label)
         layout.addWidget(widget)
         layout.addWidget(error)
-        grid.addWidget(box, (index // 2) * 3, index % 2)
+        grid.addWidget(box, 0, index, Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(index, 1)
         self.errors[field] = error
 
     # -- behaviour -----------------------------------------------------------------------

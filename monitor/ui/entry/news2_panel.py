@@ -38,7 +38,6 @@ from monitor.domain.errors import FieldError
 from monitor.domain.readings import Reading
 from monitor.domain.scores import Consciousness, News2Band, News2Result
 from monitor.domain.thresholds import Severity
-from monitor.ui.entry.scores_strip import scores_strip
 from monitor.ui.formatting import fmt_time
 from monitor.ui.session_controller import ReadingsChange
 from monitor.ui.theme import LIGHT, Theme
@@ -154,7 +153,7 @@ class News2Trend(pg.PlotWidget):
     def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
         super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem()})
         self.setObjectName("news2Trend")
-        self.setFixedWidth(190)
+        self.setFixedWidth(130)
         self.setMinimumHeight(64)
         self.setMaximumHeight(76)
         plot = self.getPlotItem()
@@ -290,6 +289,9 @@ class News2Panel(QFrame):
         self.band.setObjectName("news2Band")
         self.response = QLabel("")
         self.response.setObjectName("news2Response")
+        # Wrapped, so the panel fits beside the four tiles on a 1280-pixel screen.
+        for label in (self.band, self.response):
+            label.setWordWrap(True)
 
         self.partial = QLabel("")
         self.partial.setObjectName("news2Partial")
@@ -297,6 +299,7 @@ class News2Panel(QFrame):
         self.trend = News2Trend(theme)
         self.legend = QLabel("● complete  ○ partial")
         self.legend.setObjectName("news2Legend")
+        self.legend.setWordWrap(True)
         score = QVBoxLayout()
         score.setSpacing(0)
         score.addWidget(self.title)
@@ -399,11 +402,11 @@ def scored_in_background(_store: Any, readings: Sequence[Reading], _cancelled: A
 
 
 def install_news2(window: Any) -> News2Panel:
-    """Put the NEWS2 panel in the scores strip under ``window``'s banner and keep it in step
+    """Put the NEWS2 panel at the top of the column beside the chart and keep it in step
     with the session's readings (saved, corrected, entered in error) and the theme."""
     controller = window.controller
     panel = News2Panel(window.theme)
-    scores_strip(window).addWidget(panel, 6)
+    window.add_side_widget(panel)
     controller.loader.add_step("news2", lambda: scored_in_background)
     controller.readingsChanged.connect(lambda: panel.show_readings(
         controller.readings, controller.change_since(panel.shown)))

@@ -1,17 +1,29 @@
-"""Big latest-value tiles, readable from two metres: value, unit, state in colour AND words."""
+"""Big latest-value tiles, readable from two metres: value, unit, state in colour AND words.
+
+As on a bedside monitor each parameter keeps one colour (its numerals, and its curve on the
+chart); an alarm turns the whole tile to the alarm colour, with the state in words."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from monitor.domain.readings import Reading
 from monitor.domain.thresholds import Classification, Severity, ThresholdProfile, classify, worst
 from monitor.domain.vitals import VITAL_SPECS, Vital
 from monitor.ui.formatting import fmt_time, fmt_value, state_text
 from monitor.ui.theme import LIGHT, Theme
+
+#: Numeral height in pixels for a window of a given height: large enough to read from two
+#: metres on a 720-line screen, larger where the screen allows.
+NUMERAL_PX_MIN, NUMERAL_PX_MAX = 40, 76
+
+
+def numeral_px(window_height: int) -> int:
+    """The tile numeral size for a window ``window_height`` pixels tall."""
+    return max(NUMERAL_PX_MIN, min(NUMERAL_PX_MAX, window_height // 15))
 
 
 class VitalTile(QFrame):
@@ -29,12 +41,24 @@ class VitalTile(QFrame):
         self.state = QLabel("no reading")
         self.state.setObjectName("tileState")
         self.detail = QLabel("")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(0)
-        for widget in (self.title, self.value, self.unit, self.state, self.detail):
-            layout.addWidget(widget)
+        self.detail.setWordWrap(True)  # "MAP 98.7 at 21:55" wraps rather than widen the row
+        self.unit.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        layout = QGridLayout(self)
+        layout.setContentsMargins(10, 4, 10, 6)
+        layout.setHorizontalSpacing(6)
+        layout.setVerticalSpacing(0)
+        layout.addWidget(self.title, 0, 0, 1, 2)
+        layout.addWidget(self.value, 1, 0)
+        layout.addWidget(self.unit, 1, 1)
+        state_row = QHBoxLayout()
+        state_row.setSpacing(10)
+        state_row.addWidget(self.state)
+        state_row.addWidget(self.detail, 1)
+        layout.addLayout(state_row, 2, 0, 1, 2)
+        layout.setColumnStretch(1, 1)
         self.value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.numeral_px = NUMERAL_PX_MIN
         self.severity = Severity.NORMAL
         self.result: Classification | None = None
 
@@ -62,14 +86,22 @@ class VitalTile(QFrame):
         self.restyle(theme)
 
     def restyle(self, theme: Theme) -> None:
-        background = theme.severity[self.severity] if self.result else theme.surface
-        foreground = theme.severity_text[self.severity] if self.result else theme.muted
+        """Colours for the current state in ``theme``: the parameter's own colour while
+        normal (or without a reading), the alarm colour as background otherwise."""
+        own = theme.series[Vital.MAP if Vital.MAP in self.vitals else self.vitals[0]]
+        alarm = self.result is not None and self.severity is not Severity.NORMAL
+        background = theme.severity[self.severity] if alarm else theme.surface
+        foreground = theme.severity_text[self.severity] if alarm else theme.text
+        numerals = foreground if alarm else (own if self.result else theme.muted)
+        state = theme.severity_text[Severity.NORMAL] if self.result and not alarm else foreground
+        border = foreground if alarm else own
         self.setStyleSheet(
             f"QFrame#{self.objectName()} {{ background: {background}; border-radius: 6px;"
-            f" border: 1px solid {theme.grid}; }}"
-            f"QLabel {{ color: {foreground}; background: transparent; font-size: 13pt; }}"
-            f"QLabel#tileValue {{ font-size: 34pt; font-weight: 600; }}"
-            f"QLabel#tileState {{ font-size: 14pt; font-weight: 600; }}"
+            f" border: 1px solid {theme.grid}; border-left: 6px solid {border}; }}"
+            f"QLabel {{ color: {foreground}; background: transparent; font-size: 11pt; }}"
+            f"QLabel#tileValue {{ color: {numerals}; font-size: {self.numeral_px}px;"
+            f" font-weight: 700; }}"
+            f"QLabel#tileState {{ color: {state}; font-size: 13pt; font-weight: 700; }}"
         )
 
 
@@ -93,7 +125,8 @@ class LatestValuesPanel(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         for index, (title, vitals) in enumerate(self.TILES):
             tile = VitalTile(title, vitals)
-            grid.addWidget(tile, index // 2, index % 2)
+            # One row: the numbers stay in sight whatever the chart below does.
+            grid.addWidget(tile, 0, index)
             self.tiles[vitals[0]] = tile
 
     def tile(self, vital: Vital) -> VitalTile:
@@ -116,3 +149,11 @@ class LatestValuesPanel(QWidget):
         self._theme = theme
         for tile in self.tiles.values():
             tile.restyle(theme)
+
+    def fit_to(self, window_height: int) -> None:
+        """Size the numerals for a window ``window_height`` pixels tall."""
+        size = numeral_px(window_height)
+        for tile in self.tiles.values():
+            if tile.numeral_px != size:
+                tile.numeral_px = size
+                tile.restyle(self._theme)

@@ -104,7 +104,7 @@ class ActiveBoard(QWidget):
         self.list.setAlternatingRowColors(False)
         self.list.setSpacing(2)
         self.list.setWordWrap(True)
-        self.setMinimumWidth(330)
+        self.setMinimumWidth(200)
         self.list.setStyleSheet("QListWidget { font-size: 11pt; }")
         self.status = QLabel("")
         self.status.setObjectName("activeBoardStatus")

@@ -153,6 +153,10 @@ class Review:
             self.archive_windows.remove(archive)
 
 
+#: The active-sessions board's starting width; the nurse can drag it wider.
+BOARD_WIDTH = 230
+
+
 def _label_read_only(window: MainWindow) -> None:
     """A read-only database says so in the title and in a permanent status-bar label,
     visible on every page (the session strip only shows once a session is open)."""
@@ -181,6 +185,8 @@ def install_review(window: MainWindow) -> Review:
     dock.setObjectName("activeBoardDock")
     dock.setWidget(board)
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    # Narrow by default: on a 1280-pixel screen the session's own chart needs the width.
+    window.resizeDocks([dock], [BOARD_WIDTH], Qt.Orientation.Horizontal)
     phases = PhaseOverlay(window.chart)
     review = Review(window, strip, browser, board, dock, phases, [])
     window.review = review  # type: ignore[attr-defined]
