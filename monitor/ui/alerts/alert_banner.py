@@ -40,7 +40,10 @@ PAUSE_AUDIO_SHORTCUT = shortcuts.PAUSE_AUDIO
 #: Half a flash cycle: high about 2 Hz, medium about 0.6 Hz (IEC 60601-1-8 visual alarms).
 FLASH_HALF_PERIOD_MS = {AlertPriority.HIGH: 250, AlertPriority.MEDIUM: 800}
 MESSAGE_MS = 15_000  # how long an acknowledge message stays
-MAX_ROWS = 4  # physiological rows shown; the rest are counted and live in the history
+#: Physiological rows shown: the most urgent full width, the next two side by side; the
+#: rest are counted and live in the history, so a burst of alerts keeps the form and the
+#: chart on a 720-line screen.
+MAX_ROWS = 3
 
 TECHNICAL_ICON = "⚙"
 #: Low priority has no severity colour in the theme: cyan, as IEC 60601-1-8 suggests.
@@ -106,7 +109,7 @@ class AlertRow(QLabel):
                 and self.alert.priority in FLASH_HALF_PERIOD_MS)
 
     def restyle(self, theme: Theme) -> None:
-        size = "15pt" if self.first else "12pt"
+        size = "15pt" if self.first else "11pt"
         if self.technical:
             background, text, outline = _TECHNICAL_COLOURS[theme.name]
             self.setStyleSheet(

@@ -36,8 +36,9 @@ SHORTCUT = shortcuts.READING_SCHEDULE
 CUSTOM = "Custom"
 #: Technical alerts must never look like physiological ones (red, yellow): violet here.
 TECHNICAL_COLOUR = "#5e35b1"
-#: Wide enough for "Next reading due in 12:34" in the big font and the protocol on two lines.
-COUNTDOWN_WIDTH = 280
+#: Wide enough for "Next reading due in 12:34" in the big font and the protocol in two
+#: lines.
+COUNTDOWN_WIDTH = 320
 
 
 def fmt_countdown(seconds: float) -> str:

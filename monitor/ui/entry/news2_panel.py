@@ -318,7 +318,7 @@ class News2Panel(QFrame):
         layout.addLayout(score)
         layout.addLayout(text, 1)
         layout.addLayout(trend)
-        self.setMaximumHeight(100)
+        self.setMaximumHeight(124)  # band, response and what is missing, wrapped
         self._theme = theme
         self._latest: News2Point | None = None
         self._memo = News2Memo()
