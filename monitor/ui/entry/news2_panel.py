@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -153,7 +152,7 @@ class News2Trend(pg.PlotWidget):
     def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
         super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem()})
         self.setObjectName("news2Trend")
-        self.setFixedWidth(130)
+        self.setFixedWidth(170)
         self.setMinimumHeight(64)
         self.setMaximumHeight(76)
         plot = self.getPlotItem()
@@ -304,6 +303,7 @@ class News2Panel(QFrame):
         score.setSpacing(0)
         score.addWidget(self.title)
         score.addWidget(self.value, 1)
+        score.addWidget(self.legend)  # under the number: the trend keeps its height
         text = QVBoxLayout()
         text.setSpacing(0)
         for widget in (self.band, self.response, self.partial):
@@ -312,13 +312,15 @@ class News2Panel(QFrame):
         trend = QVBoxLayout()
         trend.setSpacing(0)
         trend.addWidget(self.trend)
-        trend.addWidget(self.legend)
-        layout = QHBoxLayout(self)
+        # Score and trend side by side, the words under them at the column's full width
+        # (beside the chart the panel is narrow, and wrapped words needed the height).
+        layout = QGridLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
-        layout.addLayout(score)
-        layout.addLayout(text, 1)
-        layout.addLayout(trend)
-        self.setMaximumHeight(124)  # band, response and what is missing, wrapped
+        layout.setVerticalSpacing(2)
+        layout.addLayout(score, 0, 0)
+        layout.addLayout(trend, 0, 1)
+        layout.addLayout(text, 1, 0, 1, 2)
+        layout.setColumnStretch(0, 1)
         self._theme = theme
         self._latest: News2Point | None = None
         self._memo = News2Memo()
