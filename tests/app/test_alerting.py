@@ -254,3 +254,23 @@ def test_taking_normal_stretches_at_once_gives_what_reading_by_reading_gives(sto
     expected = advance(slow, [], shipped, readings, collect=True)
     assert events == expected
     assert fast.state() == slow.state() and fast.history() == slow.history()
+
+
+def test_two_tickers_on_clocks_that_disagree_keep_one_overdue_alert(store, db_path):
+    """A board or a second workstation whose clock runs behind must not end the overdue
+    alert the other raised (its "now" is before the due time), which would make the
+    first raise a second one on its next tick."""
+    session_id = new_session(store, started_at=T0, ended_at=T0 + timedelta(minutes=30))
+    store.add_reading(session_id, reading(31, sbp=120, dbp=80))
+    ahead, behind = Clock(T0 + timedelta(hours=3)), Clock(T0 + timedelta(minutes=40))
+    with Store.open(db_path) as other:
+        here = SessionAlerts(store, default_profile(), ahead)
+        there = SessionAlerts(other, default_profile(), behind)
+        (raised,) = here.tick(session_id).events
+        assert raised.alert.condition == "overdue"
+        there.tick(session_id)
+        here.tick(session_id)
+        ahead.now += timedelta(minutes=1)
+        here.tick(session_id)
+    overdue = [s for s in store.alert_history(session_id) if s.alert.condition == "overdue"]
+    assert len(overdue) == 1 and overdue[0].alert.resolved_at is None
