@@ -175,14 +175,14 @@ def validate_values(values: Mapping[Vital, float]) -> list[FieldError]:
         errors.append(
             FieldError(
                 VITAL_SPECS[Vital.DBP].label,
-                f"diastolic {dbp:g} must be below systolic {sbp:g}",
+                f"{dbp:g} must be below systolic {sbp:g}",
             )
         )
     elif sbp is not None and dbp is not None and mean is not None and not dbp <= mean <= sbp:
         errors.append(
             FieldError(
                 VITAL_SPECS[Vital.MAP].label,
-                f"MAP {mean:g} must lie between diastolic {dbp:g} and systolic {sbp:g}",
+                f"{mean:g} must lie between diastolic {dbp:g} and systolic {sbp:g}",
             )
         )
     if (sbp is None) != (dbp is None) and Vital.MAP not in values:

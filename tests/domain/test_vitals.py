@@ -87,7 +87,8 @@ def test_value_that_is_not_a_finite_number_is_refused(bad: object) -> None:
 def test_diastolic_at_or_above_systolic_is_refused(sbp: float, dbp: float) -> None:
     errors = validate_values({Vital.SBP: sbp, Vital.DBP: dbp})
     assert fields(errors) == ["Diastolic BP"]
-    assert errors[0].message == f"diastolic {dbp:g} must be below systolic {sbp:g}"
+    # The field names the vital; the message does not again ("Diastolic BP: 130 must …").
+    assert str(errors[0]) == f"Diastolic BP: {dbp:g} must be below systolic {sbp:g}"
 
 
 def test_diastolic_just_below_systolic_is_accepted() -> None:
@@ -98,7 +99,8 @@ def test_diastolic_just_below_systolic_is_accepted() -> None:
 def test_measured_map_outside_diastolic_and_systolic_is_refused(mean: float) -> None:
     errors = validate_values({Vital.SBP: 120, Vital.DBP: 60, Vital.MAP: mean})
     assert fields(errors) == ["Mean arterial pressure"]
-    assert "between diastolic 60 and systolic 120" in errors[0].message
+    assert str(errors[0]) == (f"Mean arterial pressure: {mean:g} must lie between "
+                              "diastolic 60 and systolic 120")
 
 
 @pytest.mark.parametrize("mean", [60, 80, 120])

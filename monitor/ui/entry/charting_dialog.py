@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWid
 
 from monitor.domain.errors import ValidationFailed
 from monitor.store import StoreError
+from monitor.ui.entry.tab_leaves import tab_leaves_date_fields
 from monitor.ui.wheel_guard import guard_choices
 
 ERROR_STYLE = "color: #d32f2f; font-weight: 600;"
@@ -41,6 +42,7 @@ class ChartingDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt)
         guard_choices(self)  # built by the subclass by now
+        tab_leaves_date_fields(self)  # initials typed after Tab never go into a date
         super().showEvent(event)
 
     def try_accept(self) -> None:
