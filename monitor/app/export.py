@@ -14,7 +14,7 @@ Qt.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING
 from ..domain.alert_timeline import effective_version
 from ..domain.profiles import ProfileVersion
 from ..io.deidentify import deidentify as deidentified
-from ..io.export_data import DATA_WRITERS, SessionRecord, atomic_output
+from ..io.export_data import (
+    DATA_WRITERS,
+    FhirOptions,
+    SessionRecord,
+    atomic_output,
+    write_fhir,
+)
 from ..render import CHART_SIZE, REPORT_CHART_SIZE, check_size
 from ..store import Store
 from .alerting import SessionAlerts
@@ -54,6 +60,7 @@ class ExportRequest:
     start: datetime | None = None
     end: datetime | None = None
     printer: QPrinter | None = None
+    fhir: FhirOptions = field(default_factory=FhirOptions)
 
     def __post_init__(self) -> None:
         if self.size is not None:
@@ -128,7 +135,10 @@ def write_export(record: SessionRecord, request: ExportRequest, pictures: Pictur
     if request.path is None:
         raise ValueError("no file chosen")
     with atomic_output(request.path) as temp:
-        if request.fmt in DATA_WRITERS:
+        if request.fmt == "fhir":
+            with temp.open("w", encoding="utf-8", newline="") as stream:
+                write_fhir(record, stream, request.fhir)
+        elif request.fmt in DATA_WRITERS:
             with temp.open("w", encoding="utf-8", newline="") as stream:
                 DATA_WRITERS[request.fmt](record, stream)
         elif request.fmt == "png":

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..app.export import ExportRequest, export_session
 from ..domain.profiles import ProfileVersion
-from ..io.export_data import FORMATS
+from ..io.export_data import BUNDLE_TYPES, DEFAULT_PATIENT_ID_SYSTEM, FORMATS, FhirOptions
 from ..paths import default_db_path
 from ..resources import default_profile
 from ..store import Store, StoreError
@@ -58,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="chart from this time (ISO 8601); default: the whole session")
     parser.add_argument("--to", dest="end", type=_moment, metavar="TIME",
                         help="chart up to this time (ISO 8601)")
+    parser.add_argument("--fhir-bundle", choices=BUNDLE_TYPES, default="collection",
+                        help="fhir: a 'collection' (archive, default) or a 'transaction' of "
+                             "conditional PUTs to POST to a FHIR server")
+    parser.add_argument("--patient-id-system", default=DEFAULT_PATIENT_ID_SYSTEM,
+                        metavar="URI",
+                        help="fhir: the system of the Patient identifier, e.g. your MRN "
+                             f"system URI (default {DEFAULT_PATIENT_ID_SYSTEM})")
     return parser
 
 
@@ -70,8 +77,12 @@ def run(argv: Sequence[str]) -> int:
     if options.start is not None and options.end <= options.start:
         parser.error("--to must be after --from")
     try:
+        fhir = FhirOptions(options.fhir_bundle, options.patient_id_system)
+    except ValueError as error:
+        parser.error(f"--patient-id-system: {error}")
+    try:
         request = ExportRequest(options.format, options.output, options.size, options.start,
-                                options.end)
+                                options.end, fhir=fhir)
     except ValueError as error:
         parser.error(f"--size: {error}")
     try:

@@ -11,12 +11,16 @@ changed in the app, so an export must not pretend they were):
   ``thresholds``, ``readings``, ``alerts``, ``events``, ``scores``. Every reading is there with
   its status, who changed it, when and why; alerts later withdrawn (their reading was
   corrected or entered in error) are kept and say so.
-- **FHIR R4** (``fhir_bundle``): a ``collection`` Bundle with the Patient and one vital-sign
-  Observation per vital per reading (blood pressure as ONE 85354-9 Observation with
-  components 8480-6 and 8462-4). Valid readings are ``final``; a correction is ``corrected``;
-  an entry in error is sent with status ``entered-in-error`` so a receiving EHR can retract
-  a value it may already hold; the superseded original of a correction is OMITTED, since the
-  correction replaces it (FHIR keeps one current version of a fact). A MAP the app derived
+- **FHIR R4** (``fhir_bundle``): a ``collection`` Bundle (or, with ``FhirOptions``, a
+  ``transaction`` of conditional PUTs a server accepts) with the Patient (identifier with a
+  configurable system) and one vital-sign Observation per vital per reading (blood pressure
+  as ONE 85354-9 Observation with components 8480-6 and 8462-4; SpO2 coded 59408-5 and
+  2708-6), each claiming the R4 vital-signs profiles in ``meta.profile``. Valid readings
+  are ``final``; a correction is ``corrected``; an entry in error is sent with status
+  ``entered-in-error`` so a receiving EHR can retract a value it may already hold; the
+  superseded original of a correction is OMITTED, since the correction replaces it (FHIR
+  keeps one current version of a fact): the correction keeps the original's id and
+  identifier, so a server updates the Observation it already holds. A MAP the app derived
   from SBP/DBP is not sent (it was never measured); a measured MAP is its own Observation.
 
 The record is read from a Store by ``monitor.app.export.load_record`` (this module reads and
@@ -36,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from monitor.domain.events import SedationEntry, TimelineEntry
 from monitor.domain.profiles import ProfileVersion, settings_to_dict
@@ -270,19 +275,80 @@ def write_json(record: SessionRecord, stream: TextIO) -> None:
 # -- FHIR --------------------------------------------------------------------------------------
 
 _FHIR_STATUS = {ReadingStatus.VALID: "final", ReadingStatus.ENTERED_IN_ERROR: "entered-in-error"}
+#: FHIR R4 vital-signs profiles (hl7.org/fhir/R4/observation-vitalsigns.html): every
+#: Observation claims the base profile and, where R4 defines one, its own.
+VITALSIGNS_PROFILE = "http://hl7.org/fhir/StructureDefinition/vitalsigns"
+_PROFILES = {
+    "bp": "http://hl7.org/fhir/StructureDefinition/bp",
+    Vital.HR.value: "http://hl7.org/fhir/StructureDefinition/heartrate",
+    Vital.RR.value: "http://hl7.org/fhir/StructureDefinition/resprate",
+    Vital.SPO2.value: "http://hl7.org/fhir/StructureDefinition/oxygensat",
+}
+#: LOINC's own display names (loinc.org), as a server that checks displays expects them.
+LOINC_DISPLAY = {
+    BP_PANEL_LOINC: "Blood pressure panel with all children optional",
+    "8480-6": "Systolic blood pressure",
+    "8462-4": "Diastolic blood pressure",
+    "8478-0": "Mean blood pressure",
+    "8867-4": "Heart rate",
+    "9279-1": "Respiratory rate",
+    "59408-5": "Oxygen saturation in Arterial blood by Pulse oximetry",
+    "2708-6": "Oxygen saturation in Arterial blood",
+}
+#: The R4 oxygensat profile requires 2708-6; 59408-5 says it was measured by pulse oximetry.
+SPO2_EXTRA_LOINC = "2708-6"
+#: Observation identifiers are the stable ``urn:uuid`` of each exported fact (RFC 3986 URIs),
+#: so a transaction can update the same Observation when a session is sent again.
+OBSERVATION_ID_SYSTEM = "urn:ietf:rfc:3986"
+#: Until a site sets its own (its MRN system URI), patient identifiers say they are this app's.
+DEFAULT_PATIENT_ID_SYSTEM = "urn:infusion-recovery-monitor:patient-id"
+BUNDLE_TYPES = ("collection", "transaction")
+
+
+@dataclass(frozen=True)
+class FhirOptions:
+    """How a FHIR Bundle is made: ``collection`` (an archive, the default) or ``transaction``
+    (to POST to a server: every entry a conditional PUT on its identifier, so sending a
+    session again updates instead of duplicating), and the system of the Patient identifier.
+    Raises ValueError for an unknown bundle type or a system that is not a URI."""
+
+    bundle_type: str = "collection"
+    patient_id_system: str = DEFAULT_PATIENT_ID_SYSTEM
+
+    def __post_init__(self) -> None:
+        if self.bundle_type not in BUNDLE_TYPES:
+            raise ValueError(f"bundle type '{self.bundle_type}' is not one of "
+                             + ", ".join(BUNDLE_TYPES))
+        system = self.patient_id_system
+        if not system or " " in system or ":" not in system or "|" in system:
+            raise ValueError(f"patient identifier system '{system}' is not a URI "
+                             "(e.g. urn:oid:1.2.3 or https://hospital.example/mrn)")
 
 
 def _stable_id(*parts: object) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, "/".join(str(p) for p in parts)))
 
 
-def _concept(code: str, display: str) -> dict[str, Any]:
-    return {"coding": [{"system": LOINC, "code": code, "display": display}], "text": display}
+def _coding(code: str) -> dict[str, Any]:
+    return {"system": LOINC, "code": code, "display": LOINC_DISPLAY[code]}
+
+
+def _concept(code: str, text: str, *extra: str) -> dict[str, Any]:
+    return {"coding": [_coding(c) for c in (code, *extra)], "text": text}
 
 
 def _quantity(vital: Vital, value: float) -> dict[str, Any]:
     s = VITAL_SPECS[vital]
     return {"value": value, "unit": s.unit, "system": UCUM, "code": s.ucum}
+
+
+def _original_id(record: SessionRecord, reading: Reading) -> int | None:
+    """The reading a chain of corrections started from: its Observation is the one each
+    correction updates."""
+    by_id = {r.id: r for r in record.readings}
+    while reading.supersedes is not None and reading.supersedes in by_id:
+        reading = by_id[reading.supersedes]
+    return reading.id
 
 
 def _observations(record: SessionRecord, reading: Reading, patient_url: str,
@@ -309,7 +375,7 @@ def _observations(record: SessionRecord, reading: Reading, patient_url: str,
     values = reading.values
     resources: list[dict[str, Any]] = []
     if Vital.SBP in values and Vital.DBP in values:
-        resources.append({**base, "code": _concept(BP_PANEL_LOINC, "Blood pressure panel"),
+        resources.append({**base, "code": _concept(BP_PANEL_LOINC, "Blood pressure"),
                           "component": [
                               {"code": _concept(VITAL_SPECS[v].loinc, VITAL_SPECS[v].label),
                                "valueQuantity": _quantity(v, values[v])}
@@ -321,44 +387,69 @@ def _observations(record: SessionRecord, reading: Reading, patient_url: str,
                and not (v is Vital.MAP and reading.map_derived)]
     for vital in singles:
         s = VITAL_SPECS[vital]
-        resources.append({**base, "code": _concept(s.loinc, s.label),
+        extra = (SPO2_EXTRA_LOINC,) if vital is Vital.SPO2 else ()
+        resources.append({**base, "code": _concept(s.loinc, s.label, *extra),
                           "valueQuantity": _quantity(vital, values[vital])})
         keys.append(vital.value)
+    # A correction is the same fact as its original, so it keeps the original's id: a
+    # server that has the original updates it rather than holding both.
+    original = _original_id(record, reading)
     for key, resource in zip(keys, resources, strict=True):
         resource["id"] = _stable_id(record.session.patient.identifier, record.session_id,
-                                    reading.id, key)
+                                    original, key)
+        resource["meta"] = {"profile": [VITALSIGNS_PROFILE,
+                                        *([_PROFILES[key]] if key in _PROFILES else [])]}
+        resource["identifier"] = [{"system": OBSERVATION_ID_SYSTEM,
+                                   "value": f"urn:uuid:{resource['id']}"}]
     return resources
 
 
-def fhir_bundle(record: SessionRecord) -> dict[str, Any]:
-    """A FHIR R4 ``collection`` Bundle: the Patient and the session's vital signs."""
+def fhir_bundle(record: SessionRecord, options: FhirOptions | None = None) -> dict[str, Any]:
+    """A FHIR R4 Bundle of the Patient and the session's vital signs, of the type
+    ``options`` asks for (a ``collection`` by default)."""
+    options = options or FhirOptions()
     p = record.session.patient
     patient_id = _stable_id("patient", p.identifier)
+    identifier = {"system": options.patient_id_system, "value": p.identifier}
     patient: dict[str, Any] = {"resourceType": "Patient", "id": patient_id,
-                               "identifier": [{"value": p.identifier}]}
+                               "identifier": [identifier]}
     if not record.deidentified:
         if p.name:
             patient["name"] = [{"text": p.name}]
         if p.date_of_birth:
             patient["birthDate"] = p.date_of_birth.isoformat()
     patient_url = f"urn:uuid:{patient_id}"
-    subject = {"reference": patient_url, "identifier": {"value": p.identifier}}
+    # In a transaction the server resolves the urn:uuid to the Patient it matched or made.
+    subject = {"reference": patient_url, "identifier": identifier}
     entries = [{"fullUrl": patient_url, "resource": patient}]
     for reading in record.readings:
         for resource in _observations(record, reading, patient_url, subject):
             entries.append({"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource})
+    if options.bundle_type == "transaction":
+        for entry in entries:
+            resource = entry["resource"]
+            wanted = resource["identifier"][0]
+            # Conditional update: create when no resource has this identifier, else update
+            # it, so sending a session twice (or its corrections later) never duplicates.
+            entry["request"] = {
+                "method": "PUT",
+                "url": f"{resource['resourceType']}?identifier="
+                       f"{quote(wanted['system'], safe=':/')}|{quote(wanted['value'], safe=':/')}",
+            }
+            del resource["id"]  # a conditional PUT names the resource by its identifier
     return {
         "resourceType": "Bundle",
         "id": _stable_id("bundle", p.identifier, record.session_id),
-        "type": "collection",
+        "type": options.bundle_type,
         "timestamp": record.generated_at.isoformat(),
         "entry": entries,
     }
 
 
-def write_fhir(record: SessionRecord, stream: TextIO) -> None:
+def write_fhir(record: SessionRecord, stream: TextIO, options: FhirOptions | None = None
+               ) -> None:
     """Write :func:`fhir_bundle` as indented JSON."""
-    json.dump(fhir_bundle(record), stream, indent=2, ensure_ascii=False)
+    json.dump(fhir_bundle(record, options), stream, indent=2, ensure_ascii=False)
     stream.write("\n")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from monitor.io.export_data import DEFAULT_PATIENT_ID_SYSTEM
 from monitor.paths import APP_DIR_NAME
 
 
@@ -48,7 +49,10 @@ LAST_INITIALS = Setting("workstation/last_initials", str, "",
 WINDOW_GEOMETRY = Setting("window/geometry", str, "",
                           "the main window's size and place when it was last closed, "
                           "base64 (empty: start maximised)")
+FHIR_PATIENT_ID_SYSTEM = Setting(
+    "export/fhir_patient_id_system", str, DEFAULT_PATIENT_ID_SYSTEM,
+    "the system of the Patient identifier in FHIR exports (the site's MRN system URI)")
 
 #: All of them, for documentation and tests.
 SETTINGS: tuple[Setting, ...] = (THEME, BACKUP_FOLDER, BACKUP_KEEP, LAST_INITIALS,
-                                 WINDOW_GEOMETRY)
+                                 WINDOW_GEOMETRY, FHIR_PATIENT_ID_SYSTEM)

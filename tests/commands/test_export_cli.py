@@ -120,3 +120,28 @@ def test_session_must_be_a_number(capsys):
         cli.main(["export", "--session", "abc", "--format", "csv", "-o", "x.csv"])
     assert exit_info.value.code == 2
     assert "invalid int value" in capsys.readouterr().err
+
+
+def test_fhir_transaction_with_the_sites_patient_identifier_system(session_db, tmp_path):
+    from monitor.io.fhir_rules import transaction_problems
+
+    db, sid = session_db
+    out = tmp_path / "tx.json"
+    assert export(db, sid, "fhir", out, "--fhir-bundle", "transaction",
+                  "--patient-id-system", "urn:oid:1.2.3.4") == 0
+    bundle = json.loads(out.read_text(encoding="utf-8"))
+    assert bundle["type"] == "transaction" and transaction_problems(bundle) == []
+    wanted = f"Patient?identifier=urn:oid:1.2.3.4|{PATIENT_ID}"
+    assert bundle["entry"][0]["request"]["url"] == wanted
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--fhir-bundle", "batch"], "invalid choice: 'batch'"),
+    (["--patient-id-system", "my hospital"], "--patient-id-system: patient identifier system"),
+])
+def test_bad_fhir_arguments_exit_2(session_db, tmp_path: Path, capsys, args, message):
+    db, sid = session_db
+    with pytest.raises(SystemExit) as exit_info:
+        export(db, sid, "fhir", tmp_path / "x.json", *args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

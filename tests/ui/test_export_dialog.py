@@ -221,3 +221,36 @@ def test_export_buttons_are_greyed_until_a_session_is_open(qtbot, store, db_path
     win.open_session(store.create_session(Session(Patient("P-1")), "JM").id)
     assert report.isEnabled() and toolbar_button.isEnabled()
     assert win.findChild(QAction, "printReportAction").isEnabled()
+
+
+def test_fhir_transaction_with_the_sites_identifier_system_from_the_dialog(
+        qtbot, charted, tmp_path, monkeypatch):
+    from monitor.io.fhir_rules import transaction_problems
+    from monitor.ui.settings_keys import FHIR_PATIENT_ID_SYSTEM
+
+    target = tmp_path / "tx.fhir.json"
+    choose_file(monkeypatch, target)
+    seen: list[str] = []
+
+    def act(dialog: QDialog) -> None:
+        try:
+            dialog.format_box.setCurrentIndex(dialog.format_box.findData("fhir"))
+            dialog.bundle_box.setCurrentIndex(dialog.bundle_box.findData("transaction"))
+            dialog.patient_system.setText("my hospital")  # not a URI: refused, dialog stays
+            dialog.export_button.click()
+            seen.append(dialog.fhir_error.text() if dialog.isVisible() else "closed")
+            dialog.patient_system.setText("urn:oid:1.2.3.4")
+            dialog.export_button.click()
+        finally:
+            if dialog.isVisible():
+                dialog.reject()
+
+    when_modal(qtbot, act)
+    charted.findChild(QAction, "exportAction").trigger()
+    with qtbot.waitSignal(charted.export_actions.job.finished, timeout=20_000):
+        pass
+    assert "Patient ID system" in seen[0] and "is not a URI" in seen[0]
+    bundle = json.loads(target.read_text(encoding="utf-8"))
+    assert bundle["type"] == "transaction" and transaction_problems(bundle) == []
+    assert bundle["entry"][0]["resource"]["identifier"][0]["system"] == "urn:oid:1.2.3.4"
+    assert FHIR_PATIENT_ID_SYSTEM.read() == "urn:oid:1.2.3.4"  # offered next time

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QProgressDialog,
     QSpinBox,
@@ -48,10 +49,17 @@ from monitor.app.export import (
 from monitor.app.export_marks import TimeRange
 from monitor.domain.profiles import ProfileVersion
 from monitor.io.deidentify import deidentify
-from monitor.io.export_data import FORMAT_LABELS, FORMATS, SUFFIXES, SessionRecord
+from monitor.io.export_data import (
+    FORMAT_LABELS,
+    FORMATS,
+    SUFFIXES,
+    FhirOptions,
+    SessionRecord,
+)
 from monitor.render import CHART_SIZE, MAX_SIDE, MIN_SIDE
 from monitor.store import Store, StoreError
 from monitor.ui import shortcuts
+from monitor.ui.settings_keys import FHIR_PATIENT_ID_SYSTEM
 from monitor.ui.wheel_guard import guard_choices
 from monitor.ui.workers.thread import WorkerThread
 
@@ -204,16 +212,32 @@ class ExportDialog(QDialog):
         size_row.addWidget(QLabel("×"))
         size_row.addWidget(self.height_box)
         size_row.addWidget(QLabel("(2400 × 1500 = 8 × 5 in at 300 dpi)"))
+        self.bundle_box = QComboBox()
+        self.bundle_box.setObjectName("exportFhirBundle")
+        self.bundle_box.addItem("collection (an archive of the session)", "collection")
+        self.bundle_box.addItem("transaction (to POST to a FHIR server)", "transaction")
+        self.patient_system = QLineEdit(FHIR_PATIENT_ID_SYSTEM.read())
+        self.patient_system.setObjectName("exportPatientIdSystem")
+        self.patient_system.setToolTip("The system of the Patient identifier: your hospital's "
+                                       "MRN system URI, e.g. urn:oid:1.2.3.4")
+        self.fhir_error = QLabel("")
+        self.fhir_error.setObjectName("exportFhirError")
+        self.fhir_error.setWordWrap(True)
+        self.fhir_error.setStyleSheet("color: #d32f2f; font-weight: 600;")
+        self.fhir_error.hide()
         form = QFormLayout(self)
         form.addRow("Format", self.format_box)
         form.addRow("", self.deidentify_box)
         form.addRow("Chart", self.range_box)
         form.addRow("Image size", size_row)
+        form.addRow("FHIR Bundle", self.bundle_box)
+        form.addRow("Patient ID system", self.patient_system)
+        form.addRow("", self.fhir_error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = buttons.addButton("Export…",
                                                QDialogButtonBox.ButtonRole.AcceptRole)
         self.export_button.setObjectName("exportButton")
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self._accept_if_valid)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.format_box.currentIndexChanged.connect(self._enable)
@@ -229,13 +253,33 @@ class ExportDialog(QDialog):
         self.range_box.setEnabled(picture)
         for box in (self.width_box, self.height_box):
             box.setEnabled(self.fmt in ("png", "svg"))
+        for widget in (self.bundle_box, self.patient_system):
+            widget.setEnabled(self.fmt == "fhir")
+
+    def fhir_options(self) -> FhirOptions:
+        """The FHIR choices; raises ValueError naming what is wrong."""
+        return FhirOptions(str(self.bundle_box.currentData()), self.patient_system.text().strip())
+
+    def _accept_if_valid(self) -> None:
+        if self.fmt == "fhir":
+            try:
+                self.fhir_options()
+            except ValueError as error:
+                self.fhir_error.setText(f"Patient ID system: {error}")
+                self.fhir_error.show()
+                self.patient_system.setFocus()
+                return
+            # This workstation's site keeps its identifier system for the next export.
+            FHIR_PATIENT_ID_SYSTEM.write(self.patient_system.text().strip())
+        self.accept()
 
     def request(self, path: Path) -> ExportRequest:
         """The export the dialog describes, to ``path``."""
         chosen: TimeRange | None = self.range_box.currentData()
         size = (self.width_box.value(), self.height_box.value())
         return ExportRequest(self.fmt, path, size if self.fmt in ("png", "svg") else None,
-                             chosen.start if chosen else None, chosen.end if chosen else None)
+                             chosen.start if chosen else None, chosen.end if chosen else None,
+                             fhir=self.fhir_options() if self.fmt == "fhir" else FhirOptions())
 
 
 class ExportActions(QObject):
