@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor import __version__
+from monitor.domain.confirmation import confirmation_questions
 from monitor.domain.readings import Reading
 from monitor.domain.sessions import Session
 from monitor.store import StoreError
@@ -32,7 +33,7 @@ from monitor.ui.alerts.alert_controller import AlertController
 from monitor.ui.alerts.alert_history import show_alert_history
 from monitor.ui.chart.chart import VitalsChart
 from monitor.ui.dialogs.session_dialog import SessionDialog
-from monitor.ui.entry.entry_panel import EntryPanel
+from monitor.ui.entry.entry_panel import EntryPanel, ask_confirmation
 from monitor.ui.entry.reading_dialogs import CorrectReadingDialog, MarkInErrorDialog
 from monitor.ui.entry.readings_model import ReadingsTableModel
 from monitor.ui.entry.readings_table import ReadingsTable
@@ -302,7 +303,11 @@ class MainWindow(QMainWindow):
             act(reading)
 
     def correct_reading(self, reading: Reading) -> None:
-        CorrectReadingDialog(reading, self.controller.correct_reading, self).exec()
+        CorrectReadingDialog(
+            reading, self.controller.correct_reading, self,
+            questions=lambda values: confirmation_questions(
+                self.controller.profile, values, self.controller.baseline),
+            confirm=lambda questions: ask_confirmation(self, questions)).exec()
 
     def mark_in_error(self, reading: Reading) -> None:
         MarkInErrorDialog(reading, self.controller.mark_in_error, self).exec()

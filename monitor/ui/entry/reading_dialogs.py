@@ -81,9 +81,15 @@ class CorrectReadingDialog(_ReasonDialog):
 
     def __init__(self, reading: Reading,
                  correct: Callable[[Reading, dict[Vital, float], str, str], Reading],
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *,
+                 questions: Callable[[dict[Vital, float]], list[str]] = lambda _values: [],
+                 confirm: Callable[[list[str]], bool] = lambda _questions: True):
         super().__init__("Correct reading", reading, parent)
         self._correct = correct
+        #: What a corrected value beyond critical limits must be confirmed with, as a new
+        #: reading would be (the domain's confirmation_questions), and who confirms.
+        self.questions = questions
+        self.confirm = confirm
         self.inputs: dict[Vital, QLineEdit] = {}
         for vital in ENTERED_VITALS:
             edit = QLineEdit(fmt_value(reading.values.get(vital)))
@@ -98,6 +104,12 @@ class CorrectReadingDialog(_ReasonDialog):
         values, errors = parse_values({v: e.text() for v, e in self.inputs.items()})
         if errors:
             self.errors.setText("\n".join(str(e) for e in errors))
+            return
+        # Only what the correction changes: a value already confirmed once is not asked again.
+        changed = {v: x for v, x in values.items() if self.reading.values.get(v) != x}
+        asked = self.questions(changed)
+        if asked and not self.confirm(asked):
+            self.errors.setText("Not saved: not confirmed.")
             return
         self._run(lambda: self._correct(self.reading, values, self.initials.text(),
                                         self.reason.currentText()))
