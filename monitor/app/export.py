@@ -24,6 +24,7 @@ from ..domain.profiles import ProfileVersion
 from ..io.deidentify import deidentify as deidentified
 from ..io.export_data import (
     DATA_WRITERS,
+    DISCHARGE_DETAILS,
     FhirOptions,
     SessionRecord,
     atomic_output,
@@ -104,7 +105,15 @@ def load_record(store: Store, session_id: int, shipped: ProfileVersion,
         profile_versions=versions,
         generated_at=now or datetime.now(UTC),
         schedule=store.schedule(session_id),
+        extra=_discharge_details(store, session_id),
     )
+
+
+def _discharge_details(store: Store, session_id: int) -> dict[str, object]:
+    """The escort, instructions and note answered at the (last) close, as the audit trail
+    keeps them: the report shows them under *At discharge*."""
+    closes = [e for e in store.audit_trail(session_id) if e.action == "session closed"]
+    return {DISCHARGE_DETAILS: dict(closes[-1].detail)} if closes else {}
 
 
 def prepare_pictures(record: SessionRecord, request: ExportRequest) -> Pictures:

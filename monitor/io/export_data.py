@@ -73,6 +73,9 @@ JSON_FORMAT_VERSION = 1
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+#: Where a record keeps the discharge details answered at close (``extra``; the report
+#: writes them out under *At discharge*).
+DISCHARGE_DETAILS = "discharge"
 #: The app's own namespace for stable resource ids, so exporting twice gives the same ids.
 _ID_NAMESPACE = uuid.UUID("6f1d0a52-3b8e-4d4b-9a55-0c1f2a7e9b10")
 

@@ -53,7 +53,7 @@ from monitor.domain.records import StoredAssessment
 from monitor.domain.scores import DISCHARGE_PASS_MARK, ScoreItem
 from monitor.domain.thresholds import LIMIT_NAMES, Severity, classify
 from monitor.domain.vitals import VITAL_SPECS, Vital
-from monitor.io.export_data import SessionRecord, news2_for
+from monitor.io.export_data import DISCHARGE_DETAILS, SessionRecord, news2_for
 
 # The exported chart's own colours, as chart_render draws them (its package docstring says
 # why they come from the live chart): the key below the image must match the image.
@@ -84,9 +84,6 @@ TIME_WIDTH, DATED_TIME_WIDTH = 8, 18
 TABLE_VITALS = (Vital.SBP, Vital.DBP, Vital.MAP, Vital.HR, Vital.RR, Vital.SPO2)
 #: Due times listed one by one in the report; the rest are counted.
 MAX_DUE_LISTED = 60
-#: Where an export puts the discharge details answered when the session was closed
-#: (monitor.domain.closing.DischargeDetails.to_dict(), as the audit trail keeps them).
-DISCHARGE_DETAILS = "discharge"
 #: Points of one discharge item at best.
 ITEM_MAX = 2
 

@@ -51,3 +51,19 @@ def test_a_chart_size_that_cannot_be_drawn_is_refused(size: tuple[int, int]):
 
 def test_a_chart_without_a_size_gets_the_print_size():
     assert ExportRequest("svg", Path("chart.svg")).pixels == (2400, 1500)
+
+
+def test_the_record_carries_what_was_answered_at_close(store: Store, qapp):
+    from datetime import timedelta
+
+    from monitor.domain.closing import DischargeDetails
+    from monitor.render.report import build_document
+
+    sid = build_session(store)
+    details = DischargeDetails(START + timedelta(hours=3), True, False, "kl",
+                               note="Left with partner")
+    store.close_session(sid, "KL", details.discharged_at, details.to_dict())
+    text = build_document(record_of(store, sid), None).toPlainText()
+    assert "escort present: yes" in text
+    assert "discharge instructions given: no" in text
+    assert "note: Left with partner" in text and "audit trail" not in text
