@@ -10,12 +10,14 @@ whole, as they are small) and hands the readings to the store in batches:
   (:class:`ImportRejected`); a cancel (:class:`ImportCancelled`) or any failure rolls back,
   leaving the database exactly as before.
 
-What counts as invalid: every problem the parser reports (an unknown code included: a body
-weight Observation, an OBX code the app does not know), except notices about data the app
-deliberately leaves out (invasive arterial pressure, an extra spreadsheet column, an OBX the
-device marked 'cannot be obtained', a CSV row with a time but no values), which are listed
-but do not block the import, and rows repeating an earlier row of the same file, which count
-as duplicates.
+What counts as invalid: every problem the parser reports that loses chartable data (a bad
+value, a bad time, a code whose text names a vital but that the vocabulary does not list, a
+CSV header that looks like a vital and is not understood), except *not charted* notices
+(``RowError.kind``) about data the app deliberately leaves out (invasive arterial pressure, a
+temperature or body weight Observation, an extra spreadsheet column, an OBX the device marked
+'cannot be obtained', a CSV row with a time but no values), which are listed but never block
+the import or reject the rest of the row, message or file, and rows repeating an earlier row
+of the same file, which count as duplicates.
 
 Memory stays bounded: readings are never collected, duplicates are found with indexed
 queries, and the list of problems is capped by the parsers (``MAX_ERRORS``).
@@ -140,7 +142,11 @@ class ImportReport:
 
 
 def is_notice(error: RowError) -> bool:
-    """True when ``error`` only says that data the app does not chart was left out."""
+    """True when ``error`` only says that data the app does not chart was left out: a
+    *not charted* notice from a parser (``RowError.kind``), or one of the older notice
+    messages below."""
+    if error.is_notice:
+        return True
     parts = [p.strip() for p in error.message.split("; ")]
     column = ", column '" in error.location
     return all(_NOTICE.search(p) or (column and _EXTRA_COLUMN.match(p)) for p in parts)

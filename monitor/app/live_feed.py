@@ -10,8 +10,15 @@
 4. commits them in one transaction, duplicates skipped (a gateway resending a message it
    got no ACK for adds nothing), with the alerts they raise recorded in the same
    transaction (``monitor.app.alerting``), whether or not any window is open;
-5. only then returns the ACK: AA when readings were committed or were all duplicates, AE when
-   the message was an ORU^R01 without usable readings (or could not be saved), AR as above.
+5. only then returns the ACK. **AA only when everything chartable was stored**: every reading
+   committed (or already recorded), with at most *not charted* notices (a temperature, an
+   invasive pressure, a device status, a value the device could not obtain); MSA-3 then
+   counts the observations not charted. **AE when any chartable data was lost**: a bad value
+   or unit, an unreadable time of a vital, an impossible value, a deletion that cannot be
+   applied, an unlisted code whose text names a vital, or nothing saved at all; MSA-3 says
+   how many were lost and the first reason (at most 80 characters) and one ERR segment per
+   problem names its OBX (ERR-2 ``OBX^<set id>``, ERR-8 the reason). The readings that were
+   good are committed all the same, so a resend adds nothing twice. AR as above.
 
 The listener runs every handler call on one dedicated thread, so the handler opens its own
 Store there on first use (a SQLite connection belongs to the thread that opened it).
@@ -40,8 +47,9 @@ from monitor.resources import default_profile
 from monitor.store import Store, StoreError
 from monitor.store.imports import ImportTarget, SessionImport
 
-from ..io.hl7v2 import build_ack, parse_hl7_message, split_messages
+from ..io.hl7v2 import ack_error_location, build_ack, parse_hl7_message, split_messages
 from ..io.mllp import PeerInfo, control_id
+from ..io.parsed import RowError
 from .alerting import SessionAlerts, utc_now
 from .importing import is_notice
 
@@ -86,6 +94,22 @@ def message_type_problem(message: bytes) -> str | None:
     return None
 
 
+def _not_charted_text(notices: int) -> str:
+    return f"{notices} observation(s) not charted" if notices else ""
+
+
+def _lost_text(errors: list[RowError]) -> str:
+    """MSA-3 of an AE: how much chartable data was lost and the first reason (80 chars)."""
+    first = errors[0].message
+    if len(errors) == 1:
+        return first[:80]
+    return f"{len(errors)} problems, first: {first}"[:80]
+
+
+def _ack_errors(errors: list[RowError]) -> list[tuple[str, str]]:
+    return [(ack_error_location(e.location), e.message) for e in errors]
+
+
 class LiveFeedHandler:
     """The MLLP message handler that writes device readings to the database at ``db_path``.
 
@@ -122,6 +146,7 @@ class LiveFeedHandler:
         result = parse_hl7_message(message, name=FEED_NAME, default_tz=self.default_tz,
                                    source=Source.DEVICE)
         errors = [e for e in result.errors if not is_notice(e)]
+        notices = len(result.errors) - len(errors)
         for error in errors:
             log.warning("feed: message %s from %s: %s", ctrl, peer, error.message)
         routed: list[tuple[ImportTarget, Reading]] = []
@@ -131,13 +156,13 @@ class LiveFeedHandler:
                 log.warning("feed: message %s from %s: %s", ctrl, peer, why)
                 return build_ack(message, "AE", why)
             routed.append((target, parsed.reading))
+        if not routed and not errors:
+            # Only data the app does not chart: nothing chartable was lost.
+            return build_ack(message, "AA", _not_charted_text(notices) or
+                             "no vital-sign values in the message")
         if not routed:
-            # Nothing to chart: say why (a value the device could not obtain is a notice).
-            first = errors[0] if errors else next(iter(result.errors), None)
-            reason = first.message if first else "no vital-sign values in the message"
-            return build_ack(message, "AE", reason)
-        return self._commit(message, ctrl, peer, routed, skipped=len(errors))
-
+            return build_ack(message, "AE", _lost_text(errors), _ack_errors(errors))
+        return self._commit(message, ctrl, peer, routed, errors, notices)
     def _target(self, patient_id: str | None) -> tuple[ImportTarget | None, str]:
         if self.session_id is not None:
             return ImportTarget(session_id=self.session_id), ""
@@ -148,7 +173,8 @@ class LiveFeedHandler:
         return ImportTarget(patient_id=patient_id), ""
 
     def _commit(self, message: bytes, ctrl: str | None, peer: PeerInfo,
-                routed: list[tuple[ImportTarget, Reading]], skipped: int) -> bytes:
+                routed: list[tuple[ImportTarget, Reading]], errors: list[RowError],
+                notices: int) -> bytes:
         try:
             store = self._open()
             alerts = self._alerts
@@ -171,6 +197,8 @@ class LiveFeedHandler:
             for s in totals.sessions:
                 if s.session_id is not None:
                     self._fed[s.session_id] = received
+        if errors:  # the good readings are stored; the gateway must know the rest was not
+            return build_ack(message, "AE", _lost_text(errors), _ack_errors(errors))
         if not totals.imported:
             return build_ack(message, "AA", "duplicate: already recorded")
         commit = FeedCommit(
@@ -183,8 +211,7 @@ class LiveFeedHandler:
                 self.on_committed(commit)
             except Exception:  # noqa: BLE001 - an observer must not cost the gateway its ACK
                 log.exception("feed: on_committed failed")
-        text = f"{skipped} observation(s) skipped" if skipped else ""
-        return build_ack(message, "AA", text)
+        return build_ack(message, "AA", _not_charted_text(notices))
 
     def fed_sessions(self) -> dict[int, datetime]:
         """The sessions this feed has sent readings to, each with when its last message came

@@ -29,31 +29,30 @@ class VitalSpec:
     abbreviation: str  # shown in alert messages, e.g. "SBP 184 > 180 mmHg"
     unit: str  # display unit
     ucum: str  # UCUM unit code for FHIR
-    loinc: str
-    mdc: tuple[str, ...]  # IEEE 11073 MDC codes that mean this vital
+    loinc: str  # the preferred LOINC code (what FHIR export writes); every code that means
+    # this vital, LOINC and IEEE 11073 MDC, is in resources/vocabulary/vital_codes.csv
     plausible_min: float
     plausible_max: float
 
 
 VITAL_SPECS: dict[Vital, VitalSpec] = {
     Vital.SBP: VitalSpec(
-        Vital.SBP, "Systolic BP", "SBP", "mmHg", "mm[Hg]", "8480-6", ("150021",), 20, 300
+        Vital.SBP, "Systolic BP", "SBP", "mmHg", "mm[Hg]", "8480-6", 20, 300
     ),
     Vital.DBP: VitalSpec(
-        Vital.DBP, "Diastolic BP", "DBP", "mmHg", "mm[Hg]", "8462-4", ("150022",), 10, 250
+        Vital.DBP, "Diastolic BP", "DBP", "mmHg", "mm[Hg]", "8462-4", 10, 250
     ),
     Vital.MAP: VitalSpec(
-        Vital.MAP, "Mean arterial pressure", "MAP", "mmHg", "mm[Hg]", "8478-0", ("150023",),
+        Vital.MAP, "Mean arterial pressure", "MAP", "mmHg", "mm[Hg]", "8478-0",
         10, 300,
     ),
     Vital.HR: VitalSpec(
-        Vital.HR, "Heart rate", "HR", "/min", "/min", "8867-4", ("147842", "149530"), 20, 300
+        Vital.HR, "Heart rate", "HR", "/min", "/min", "8867-4", 20, 300
     ),
     Vital.RR: VitalSpec(
-        Vital.RR, "Respiratory rate", "RR", "/min", "/min", "9279-1",
-        ("151562", "151570", "151578"), 0, 120,
+        Vital.RR, "Respiratory rate", "RR", "/min", "/min", "9279-1", 0, 120,
     ),
-    Vital.SPO2: VitalSpec(Vital.SPO2, "SpO2", "SpO2", "%", "%", "59408-5", ("150456",), 50, 100),
+    Vital.SPO2: VitalSpec(Vital.SPO2, "SpO2", "SpO2", "%", "%", "59408-5", 50, 100),
 }
 
 #: Vitals a nurse types in; MAP is derived unless a device measured it.

@@ -6,12 +6,15 @@ Decisions, so the behaviour is predictable:
   and batch/file segments (FHS, BHS, BTS, FTS) are dropped; a file may hold many messages.
   Text that is not UTF-8 is read as Latin-1 (HL7's usual 8859/1) and reported unless MSH-18
   declares 8859.
-- Codes (OBX-3): LOINC and IEEE 11073 MDC as in ``VITAL_SPECS``; 149530 oximeter pulse counts
-  as heart rate, but ECG heart rate 147842 wins when both are sent for one moment; 151562,
-  151570 and 151578 are respiratory rate. Invasive arterial pressure (150033-150035) and any
-  other code are reported as not charted: the thresholds and charts are for non-invasive BP,
-  and charting an arterial line as NIBP would mix two measurements. Rows without a value and
-  without a value type (device, channel and panel rows of PCD-01) are structure, not errors.
+- Codes (OBX-3): LOINC and IEEE 11073 MDC as listed in ``resources/vocabulary/vital_codes.csv``
+  (``monitor.io.vocabulary``): NIBP 150021-150023 and cuff pressure 150301-150303, heart rate
+  from ECG, oximeter, cuff or line (ECG 147842 wins when several are sent for one moment),
+  respiration from every source, SpO2. A code the vocabulary marks *not charted* (invasive
+  arterial pressure, temperature, perfusion index...) and a code it does not list are
+  *not charted* notices: the rest of the message is kept, and over MLLP the message is still
+  AA. Only an unlisted code whose text names a vital ('NIBP Sys', 'Pulse') is an error, since
+  it is probably chartable data the app failed to read. Rows without a value and without a
+  value type (device, channel and panel rows of PCD-01) are structure, not errors.
 - Units (OBX-6): MDC unit codes (266016, 264864, 262688), UCUM ``mm[Hg]``, ``/min``, ``%``,
   plain ``mmHg``/``bpm``; kPa is converted; an empty unit means the display unit.
 - Status (OBX-11): F, P, R, A, U and empty are accepted. C (correction) replaces an earlier
@@ -28,7 +31,7 @@ Decisions, so the behaviour is predictable:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import BinaryIO
@@ -39,22 +42,22 @@ from monitor.domain.readings import Source, validate_values
 from monitor.domain.vitals import VITAL_SPECS, Vital
 
 from .parsed import (
-    BP_PANEL_LOINC,
-    BP_PANEL_MDC,
     HL7,
     MAX_ERRORS,
-    VITAL_BY_LOINC,
+    PANEL_CODES,
+    VITAL_BY_LOINC_RANKED,
     VITAL_BY_MDC,
-    VITALS_PANEL_LOINC,
     ParsedReading,
     ParseResult,
     RowError,
     imported_reading,
     localize,
+    not_charted_reason,
     not_text_problem,
     source_detail,
     to_display_unit,
 )
+from .vocabulary import LOINC, MDC, looks_like_vital
 
 ACK_CODES = ("AA", "AE", "AR", "CA", "CE", "CR")
 _ACCEPTED = {"F", "P", "R", "A", "U", ""}
@@ -63,8 +66,7 @@ _STATUS_WORDS = {
     "X": "cannot be obtained", "I": "in process", "N": "not asked", "O": "order detail only",
     "S": "partial result", "D": "deleted", "W": "wrong",
 }
-_PANELS = {BP_PANEL_MDC, BP_PANEL_LOINC, VITALS_PANEL_LOINC}
-_ARTERIAL = {"150033", "150034", "150035", "150016", "150017", "150019"}
+_PANELS = PANEL_CODES
 _HL7_TIME = re.compile(
     r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})?(\d{2})?(?:\.(\d{1,4}))?)?([+-]\d{4})?$")
 _SEGMENT_NAME = re.compile(r"^[A-Z][A-Z0-9]{2}$")
@@ -194,12 +196,28 @@ class _Moment:
     conflicted: set[Vital] = field(default_factory=set)
 
 
-def _vital_for(code: str, system: str) -> tuple[Vital, int] | None:
+def _system(code: str, system: str) -> str:
     system = system.upper()
-    if system in {"LN", "LOINC"} or (not system and "-" in code):
-        vital = VITAL_BY_LOINC.get(code)
-        return (vital, 0) if vital else None
+    return LOINC if system in {"LN", "LOINC"} or (not system and "-" in code) else MDC
+
+
+def _vital_for(code: str, system: str) -> tuple[Vital, int] | None:
+    if _system(code, system) == LOINC:
+        return VITAL_BY_LOINC_RANKED.get(code)
     return VITAL_BY_MDC.get(code)
+
+
+def _may_be_vital(code: str, system: str, text: str) -> bool:
+    """An unlisted code whose text names a vital (probably chartable data the app failed to
+    read, such as a mistyped code). Device, attribute, event and unit terms (MDC partitions
+    1, 3, 4 and 8, or texts MDC_DEV_*, MDC_ATTR_*...) describe the device, never a measurement,
+    however they are named (MDC_DEV_SPEC_PROFILE_BP)."""
+    if _system(code, system) == MDC:
+        if code.isdigit() and int(code) // 65536 in {1, 3, 4, 8}:
+            return False
+        if re.match(r"MDC_(DEV|ATTR|EVT|DIM|MDS|VMD|CHAN)_", text.upper()):
+            return False
+    return looks_like_vital(text)
 
 
 def _numeric(segment: hl7.Segment, value_type: str) -> tuple[float | None, str | None]:
@@ -243,6 +261,9 @@ class _MessageReader:
     def error(self, where: str, message: str) -> None:
         self.errors.append(RowError(where, message))
 
+    def notice(self, where: str, message: str) -> None:
+        self.errors.append(RowError.not_charted(where, message))
+
     def read(self) -> list[ParsedReading | RowError]:
         obr_count = sum(1 for s in self.msg if str(s[0]) == "OBR")
         obr_index, obr_time, obx_ordinal = 0, "", 0
@@ -277,14 +298,22 @@ class _MessageReader:
         if code in _PANELS and not has_value:
             return
         if status not in _ACCEPTED | _DELETIONS | {_CORRECTION}:
-            word = _STATUS_WORDS.get(status, "unknown status")
-            self.error(where, f"{what}: OBX-11 is {status} ({word}); skipped")
+            word = _STATUS_WORDS.get(status)
+            if word is None:  # a status HL7 does not define: the value may be real
+                self.error(where, f"{what}: OBX-11 is {status} (unknown status); skipped")
+            else:  # the device says there is no result to chart
+                self.notice(where, f"{what}: OBX-11 is {status} ({word}); skipped")
             return
         mapped = _vital_for(code, system)
         if mapped is None:
-            reason = ("invasive arterial pressure is not charted (only non-invasive BP)"
-                      if code in _ARTERIAL else "not a vital sign the monitor charts")
-            self.error(where, f"{what}: {reason}; skipped")
+            reason = not_charted_reason(_system(code, system), code)
+            if reason is not None:
+                self.notice(where, f"{what}: {reason}")
+            elif _may_be_vital(code, system, text):
+                self.error(where, f"{what}: code {code} is not in the vocabulary but its text "
+                           "names a vital sign; skipped: check the device's codes")
+            else:
+                self.notice(where, f"{what}: not a vital sign the monitor charts")
             return
         vital, rank = mapped
         if value_type not in {"NM", "SN", ""}:
@@ -327,7 +356,7 @@ class _MessageReader:
         elif earlier.rank != obs.rank:
             keep, drop = (earlier, obs) if earlier.rank < obs.rank else (obs, earlier)
             slot.values[obs.vital] = keep
-            self.error(drop.location, f"{label} {drop.value:g} ignored: the preferred code "
+            self.notice(drop.location, f"{label} {drop.value:g} ignored: the preferred code "
                        f"is given in {keep.label}")
         elif earlier.value != obs.value:
             del slot.values[obs.vital]
@@ -391,6 +420,7 @@ def _read_message(text: str, ordinal: int, *, name: str, default_tz: tzinfo | No
         return [RowError(where, f"could not be read ({type(e).__name__}: {e})")], ""
     if not outputs:
         outputs = [RowError(where, "holds no vital-sign values")]
+
     return outputs, reader.patient
 
 
@@ -455,7 +485,28 @@ def parse_hl7_file(data: bytes | BinaryIO, *, name: str, default_tz: tzinfo | No
 STANDARD_MSH = "MSH|^~\\&"
 
 
-def build_ack(message: bytes, code: str, text: str = "") -> bytes:
+#: HL7 table 0357 code for ERR-3 of a value the receiver could not store.
+_ERR_CODE = "207^Application internal error^HL70357"
+_MAX_ERR = 20  # ERR segments per ACK: enough to name the problems, bounded for a huge message
+
+
+def ack_error_location(location: str) -> str:
+    """ERR-2 (ERL) for a parser location: 'message M OBR 2 OBX 3' -> 'OBX^3' (the OBX set
+    id, else its ordinal), or '' when the location names no OBX."""
+    m = re.search(r"OBX (\d+)(?!.*OBX)", location)
+    return f"OBX^{m.group(1)}" if m else ""
+
+
+def _err_segments(errors: list[tuple[str, str]], escape: Callable[[str], str]) -> str:
+    out = []
+    for erl, text in errors[:_MAX_ERR]:
+        plain = "".join(c if c.isprintable() else " " for c in text)[:250]
+        out.append(f"ERR||{erl}|{_ERR_CODE}|E||||{escape(plain)}\r")
+    return "".join(out)
+
+
+def build_ack(message: bytes, code: str, text: str = "",
+              errors: list[tuple[str, str]] | None = None) -> bytes:
     """THE ACK answering ``message`` (the live feed's, and the listener's for what no handler
     could answer): MSA-1 ``code`` (AA, AE, AR, …), MSA-2 echoing its MSH-10, MSA-3 ``text``
     (at most 80 characters; line breaks and control characters become spaces and delimiters
@@ -466,14 +517,21 @@ def build_ack(message: bytes, code: str, text: str = "") -> bytes:
     too; its bytes are echoed unchanged (latin-1 maps every byte to one character and back).
     A sender that declared its own delimiters is answered in the standard ones. Anything
     without a usable MSH gets a minimal ACK with an empty MSA-2. MSH-7 carries an explicit
-    UTC offset (hl7's own is UTC without saying so)."""
+    UTC offset (hl7's own is UTC without saying so).
+
+    ``errors`` adds one ERR segment per (ERR-2 location such as ``OBX^3``, ERR-8 text): ERR-3
+    207 (application error), ERR-4 severity E; at most 20 are written."""
     if code not in ACK_CODES:
         raise ValueError(f"ACK code must be one of {', '.join(ACK_CODES)}, not {code!r}")
     now = datetime.now(UTC).strftime("%Y%m%d%H%M%S+0000")
     control = hl7.generate_message_control_id()
     plain = "".join(c if c.isprintable() else " " for c in text)[:_MSA3_MAX]
     safe = re.sub(r"[|^~\\&]", " ", plain)
-    minimal = f"MSH|^~\\&|||||{now}||ACK|{control}|P|2.6\rMSA|{code}||{safe}\r"
+    def strip(value: str) -> str:
+        return re.sub(r"[|^~\\&]", " ", value)
+
+    errs = _err_segments(errors or [], strip)
+    minimal = f"MSH|^~\\&|||||{now}||ACK|{control}|P|2.6\rMSA|{code}||{safe}\r{errs}"
     msh = re.split(rb"[\r\n]", message.lstrip(b" \t\r\n\x00"), maxsplit=1)[0].decode("latin-1")
     if not msh.startswith("MSH") or len(msh) < 8 or len(msh.split(msh[3])) < 12:
         return minimal.encode("latin-1", "replace")
@@ -482,12 +540,13 @@ def build_ack(message: bytes, code: str, text: str = "") -> bytes:
         if not msh.startswith(STANDARD_MSH):
             echoed = re.sub(r"[|^~\\&\r\n]", " ", str(parsed.segment("MSH")[10]))
             return (f"MSH|^~\\&|||||{now}||ACK|{control}|P|2.6\rMSA|{code}|{echoed}|{safe}\r"
-                    ).encode("latin-1", "replace")
+                    f"{errs}").encode("latin-1", "replace")
         ack = parsed.create_ack(code, message_id=control)
         ack.segment("MSH").assign_field(now, 7)
         if plain:
             ack.segment("MSA").assign_field(parsed.escape(plain), 3)
-        return (str(ack).rstrip("\r") + "\r").encode("latin-1", "replace")
+        errs = _err_segments(errors or [], parsed.escape)
+        return (str(ack).rstrip("\r") + "\r" + errs).encode("latin-1", "replace")
     except Exception:  # noqa: BLE001 - any input must get an answer: the minimal ACK
         return minimal.encode("latin-1", "replace")
 

@@ -15,6 +15,8 @@ from datetime import datetime, tzinfo
 from monitor.domain.readings import Reading, ReadingStatus, Source, with_derived_map
 from monitor.domain.vitals import VITAL_SPECS, Vital, kpa_to_mmhg
 
+from .vocabulary import LOINC, MDC, codes_by_vital, panel_codes, term
+
 #: Format names used in :attr:`ParseResult.format` and by ``detect.detect_format``.
 CSV, HL7, FHIR = "csv", "hl7", "fhir"
 FORMAT_LABELS = {CSV: "CSV", HL7: "HL7 v2", FHIR: "FHIR R4"}
@@ -24,12 +26,30 @@ FORMAT_LABELS = {CSV: "CSV", HL7: "HL7 v2", FHIR: "FHIR R4"}
 MAX_ERRORS = 1000
 
 
+#: :attr:`RowError.kind` values: an error loses data the app would chart; a *not charted*
+#: notice only says that data the app deliberately does not chart (a temperature, an invasive
+#: pressure, an extra column) was left out. A notice never rejects the rest of a row, message
+#: or file, and over MLLP a message with only notices is still answered AA.
+ERROR, NOT_CHARTED = "error", "not charted"
+
+
 @dataclass(frozen=True)
 class RowError:
-    """One problem in the input: ``location`` says where, ``message`` says why."""
+    """One problem in the input: ``location`` says where, ``message`` says why, ``kind``
+    whether chartable data was lost (:data:`ERROR`) or not (:data:`NOT_CHARTED`)."""
 
     location: str
     message: str
+    kind: str = ERROR
+
+    @classmethod
+    def not_charted(cls, location: str, message: str) -> RowError:
+        """A notice: data the app does not chart was left out; nothing chartable was lost."""
+        return cls(location, message, NOT_CHARTED)
+
+    @property
+    def is_notice(self) -> bool:
+        return self.kind == NOT_CHARTED
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
@@ -174,12 +194,19 @@ def to_display_unit(vital: Vital, value: float, unit: str) -> tuple[float | None
 
 # --- codes -----------------------------------------------------------------------------------
 
-#: LOINC code -> vital. 2708-6 (SaO2 by oximetry) is sent beside or instead of 59408-5.
-VITAL_BY_LOINC: dict[str, Vital] = {s.loinc: v for v, s in VITAL_SPECS.items()}
-VITAL_BY_LOINC["2708-6"] = Vital.SPO2
-#: MDC code -> vital, and the rank of that code among the vital's codes (0 = preferred, e.g.
-#: ECG heart rate over oximeter pulse when a device sends both for the same moment).
-VITAL_BY_MDC: dict[str, tuple[Vital, int]] = {
-    code: (v, rank) for v, s in VITAL_SPECS.items() for rank, code in enumerate(s.mdc)
-}
+#: LOINC / MDC code -> (vital, rank among that vital's codes: 0 = preferred, e.g. ECG heart
+#: rate over oximeter pulse, NIBP over cuff pressure when a device sends both for one moment),
+#: built from the vocabulary file (``monitor.io.vocabulary``), which cites the standards.
+VITAL_BY_LOINC_RANKED: dict[str, tuple[Vital, int]] = codes_by_vital(LOINC)
+VITAL_BY_LOINC: dict[str, Vital] = {c: v for c, (v, _) in VITAL_BY_LOINC_RANKED.items()}
+VITAL_BY_MDC: dict[str, tuple[Vital, int]] = codes_by_vital(MDC)
 BP_PANEL_LOINC, VITALS_PANEL_LOINC, BP_PANEL_MDC = "85354-9", "85353-1", "150020"
+#: Every panel code (85354-9, 85353-1, MDC 150020 NIBP and 150300 cuff pressure).
+PANEL_CODES: frozenset[str] = frozenset(panel_codes())
+
+
+def not_charted_reason(system: str, code: str) -> str | None:
+    """Why the vocabulary says ``code`` is deliberately not charted, or None (a charted code
+    or one the vocabulary does not list)."""
+    found = term(system, code)
+    return found.not_charted_reason if found else None

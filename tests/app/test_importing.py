@@ -87,19 +87,17 @@ def test_hl7_blood_pressure_sample_goes_to_a_new_session_for_its_patient(
     assert len(run["sha256"]) == 64
 
 
-def test_hl7_gateway_sample_with_codes_the_app_does_not_know(
+def test_hl7_gateway_sample_with_codes_the_app_does_not_chart(
         store: Store, db_path: Path, shared_fixtures: Path) -> None:
     path = shared_fixtures / "hl7v2" / "ipf__valid-pcd01-request2.hl7v2"
-    before = snapshot(db_path)
-    with pytest.raises(ImportRejected) as rejected:
-        import_file(store, path, ImportOptions(default_tz=UTC))
-    assert snapshot(db_path) == before
-    report = rejected.value.report
-    # PVC count and pulmonary pressures are rejected rows; arterial pressure is a notice.
-    assert report.rejected == 5
-    assert "148065 MDC_ECG_V_P_C_CNT: not a vital sign" in str(report.invalid[0])
+    # PVC count, arterial and pulmonary pressures are not charted: notices, never a rejection
+    # of the message's heart rate.
+    report = import_file(store, path, ImportOptions(default_tz=UTC))
+    assert report.rejected == 0 and report.invalid == []
+    assert "148065 MDC_ECG_V_P_C_CNT: an arrhythmia count is not charted" in str(
+        report.notices[0])
     assert sum("invasive arterial pressure" in n.message for n in report.notices) == 3
-    report = import_file(store, path, ImportOptions(default_tz=UTC, skip_invalid=True))
+    assert sum("pulmonary arterial pressure" in n.message for n in report.notices) == 3
     session = store.active_session_for_patient("AB60001")
     assert session is not None and report.new == 1
     assert values_at(store, session.id or 0, datetime(2008, 12, 11, 14, 45, tzinfo=UTC)) == {
@@ -114,8 +112,9 @@ def test_hl7_sample_with_every_status_is_rejected_then_imported_with_skip_invali
         import_file(store, path)
     assert snapshot(db_path) == before
     report = rejected.value.report
-    # A device profile code, the deletion, the lone systolic and a mistyped code (1500212).
-    assert report.rejected == 4
+    # The deletion, the lone systolic and a mistyped code (1500212) whose text names a vital;
+    # the device profile row (MDC_DEV_SPEC_PROFILE_BP) is a not charted notice.
+    assert report.rejected == 3
     assert any("OBX-11 D deletes a value" in str(e) for e in report.invalid)
     assert any("1500212" in str(e) for e in report.invalid)
     assert any("OBX-11 is X (cannot be obtained)" in str(n) for n in report.notices)
@@ -255,9 +254,9 @@ BAD_INPUT = [
     ("clash.csv", GOOD_CSV + "2024-05-01T10:05:00Z,150,90,72\n", "with different values"),
     ("garbage.csv", bytes(range(256)) * 8, "binary"),
     ("empty.csv", b"", "empty"),
-    ("unknown.hl7", ORU.format(ctrl="C1", obx="OBX|1|NM|99999-9^Odd^LN||5|/min|||||F\r"
+    ("unknown.hl7", ORU.format(ctrl="C1", obx="OBX|1|NM|99999-9^NIBP Sys^LN||5|/min|||||F\r"
                                "OBX|2|NM|8867-4^HR^LN||70|/min|||||F\r"),
-     "99999-9 Odd: not a vital sign the monitor charts"),
+     "99999-9 NIBP Sys: code 99999-9 is not in the vocabulary but its text names a vital"),
     ("unknown.json", '{"resourceType":"Observation","status":"final","code":{"coding":[{"syst'
      'em":"http://loinc.org","code":"1234-5"}]},"subject":{"reference":"Patient/P-100"},'
      '"effectiveDateTime":"2024-05-01T10:00:00Z","valueQuantity":{"value":5}}',

@@ -85,8 +85,10 @@ def test_fixed_session_takes_every_reading(db_path: Path, store: Store) -> None:
 @pytest.mark.parametrize(("message", "code", "reason"), [
     (oru("E1", "OBX|1|NM|8867-4^HR^LN||700|/min|||||F"), "AE", "plausible range"),
     (oru("E2", "OBX|1|NM|8867-4^HR^LN||fast|/min|||||F"), "AE", "not a number"),
-    (oru("E3", "OBX|1|NM|99999-9^Odd^LN||5|/min|||||F"), "AE", "not a vital sign"),
-    (oru("E4", "OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|||%|||||X"), "AE", "OBX-11 is X"),
+    (oru("E3", "OBX|1|NM|99999-9^Pulse^LN||5|/min|||||F"), "AE", "its text names a vital"),
+    # The device could not obtain it: nothing chartable was lost, so AA (nothing saved).
+    (oru("E4", "OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|||%|||||X"), "AA",
+     "1 observation(s) not charted"),
     (oru("E5", patient=""), "AE", "no patient id in PID-3"),
     (oru("E6", patient="A" * 80), "AE", "patient id is not usable"),
     (oru("E7", kind="ADT^A01"), "AR", "ADT^A01 is not an observation result"),
@@ -113,7 +115,7 @@ def test_bad_messages_are_answered_logged_and_save_nothing(
 def test_partly_invalid_message_commits_the_rest(handler: LiveFeedHandler, store: Store) -> None:
     ack = handler(oru("M1", "OBX|1|NM|8867-4^HR^LN||72|/min|||||F",
                       "OBX|2|NM|99999-9^Odd^LN||5|/min|||||F"), PEER)
-    assert msa(ack) == ("AA", "M1", "1 observation(s) skipped")
+    assert msa(ack) == ("AA", "M1", "1 observation(s) not charted")
 
 
 def test_message_type_problem() -> None:
@@ -171,3 +173,91 @@ def test_a_message_records_its_alerts_and_the_ticker_says_when_the_feed_goes_sil
     assert silent_in == session_id and silent.condition == "feed-silent"
     assert ticker.tick(fed) == []  # raised once, carried on
     assert "feed-silent" in {s.alert.condition for s in store.alert_history(session_id)}
+
+
+# --- issue 13: AA only when everything chartable was stored ----------------------------------
+
+CUFF = ("OBX|1|NM|150301^MDC_PRESS_CUFF_SYS^MDC|1.1.9.150301|132|266016^MDC_DIM_MMHG^MDC|||||R",
+        "OBX|2|NM|150302^MDC_PRESS_CUFF_DIA^MDC|1.1.9.150302|84|266016^MDC_DIM_MMHG^MDC|||||R",
+        "OBX|3|NM|150303^MDC_PRESS_CUFF_MEAN^MDC|1.1.9.150303|100|266016^MDC_DIM_MMHG^MDC|||||R")
+
+
+def err_segments(ack: bytes) -> list[tuple[str, str]]:
+    """(ERR-2, ERR-8) of every ERR segment of an ACK."""
+    message = hl7.parse(ack.decode())
+    return [(str(s(2)), message.unescape(str(s(8)))) for s in message if str(s[0]) == "ERR"]
+
+
+def send_with_hl7_client(db_path: Path, *messages: bytes) -> list[bytes]:
+    """Each message sent to a real listener with the ``hl7`` package's own client."""
+    from hl7.client import MLLPClient
+
+    handler = LiveFeedHandler(db_path)
+    listener = MllpListener(handler, port=0)
+    listener.start()
+    try:
+        with MLLPClient(*listener.address) as client:
+            client.socket.settimeout(10)
+            return [client.send_message(m).strip(b"\x0b\x1c\r") for m in messages]
+    finally:
+        listener.stop()
+        handler.close()
+
+
+def test_cuff_pressure_terms_chart_the_blood_pressure_over_mllp(db_path: Path,
+                                                               store: Store) -> None:
+    [ack] = send_with_hl7_client(db_path, oru("C1", *CUFF))
+    assert msa(ack) == ("AA", "C1", "")
+    session = store.active_session_for_patient("P-100")
+    assert session is not None
+    [reading] = store.readings(session.id or 0)
+    assert dict(reading.values) == {Vital.SBP: 132, Vital.DBP: 84, Vital.MAP: 100}
+    assert not reading.map_derived
+
+
+def test_uncharted_observations_are_notices_and_the_message_is_aa(db_path: Path,
+                                                                 store: Store) -> None:
+    temperature = "OBX|2|NM|150364^MDC_TEMP_BODY^MDC||36.8|268192^MDC_DIM_DEGC^MDC|||||R"
+    status = "OBX|3|ST|68480^MDC_ATTR_DEV_STATUS^MDC||on|||||||R"
+    spo2 = "OBX|4|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||97|262688^MDC_DIM_PERCENT^MDC|||||R"
+    [ack] = send_with_hl7_client(db_path, oru("N1", "OBX|1|NM|8867-4^HR^LN||72|/min|||||F",
+                                               temperature, status, spo2))
+    assert msa(ack) == ("AA", "N1", "2 observation(s) not charted")
+    assert err_segments(ack) == []
+    session = store.active_session_for_patient("P-100")
+    assert session is not None
+    [reading] = store.readings(session.id or 0)
+    assert dict(reading.values) == {Vital.HR: 72, Vital.SPO2: 97}
+
+
+def test_partly_lost_chartable_data_is_ae_with_err_naming_the_obx(db_path: Path,
+                                                                 store: Store) -> None:
+    acks = send_with_hl7_client(
+        db_path,
+        oru("L1", "OBX|1|NM|8867-4^HR^LN||fast|/min|||||F",
+            "OBX|2|NM|59408-5^SpO2^LN||97|%|||||F"),
+        oru("L2", "OBX|1|NM|8867-4^HR^LN||72|/min|||||D", "OBX|2|NM|9279-1^RR^LN||14|/min|||||F",
+            time="20240501121500+0000"),
+        oru("L3", "OBX|1|NM|9279-1^RR^LN||14|/min|||||F|||20240501", time="20240501123000"),
+    )
+    code, ctrl, text = msa(acks[0])
+    assert (code, ctrl) == ("AE", "L1")
+    assert "'fast' is not a number" in text and len(text) <= 80
+    assert err_segments(acks[0]) == [("OBX^1", "Heart rate: 'fast' is not a number; skipped")]
+    code, _, text = msa(acks[1])
+    assert code == "AE" and "deletes a value sent in an earlier message" in text
+    assert err_segments(acks[1])[0][0] == "OBX^1"
+    code, _, text = msa(acks[2])  # the only vital's time is a date: nothing could be stored
+    assert code == "AE" and "date without a time of day" in text
+    session = store.active_session_for_patient("P-100")
+    assert session is not None
+    # What was good is stored all the same (a resend adds nothing twice).
+    assert [dict(r.values) for r in store.readings(session.id or 0)] == [
+        {Vital.SPO2: 97}, {Vital.RR: 14}]
+
+
+def test_a_resent_message_with_a_lost_value_stays_ae(handler: LiveFeedHandler) -> None:
+    message = oru("R1", "OBX|1|NM|8867-4^HR^LN||700|/min|||||F",
+                  "OBX|2|NM|59408-5^SpO2^LN||97|%|||||F|||20240501120500+0000")
+    assert msa(handler(message, PEER))[0] == "AE"
+    assert msa(handler(message, PEER))[0] == "AE"  # not 'AA duplicate': HR is still lost

@@ -74,8 +74,11 @@ def test_ipf_pcd01_gateway_heart_rate_and_unsupported_codes(shared_fixtures: Pat
     ctrl = "message 12d15a9:11df9e61347:-7fee:30456965"
     for obx in (3, 4, 5):
         assert "invasive arterial pressure is not charted" in where[f"{ctrl} OBX {obx}"]
-    assert "148065 MDC_ECG_V_P_C_CNT: not a vital sign" in where[f"{ctrl} OBX 2"]
+    assert "148065 MDC_ECG_V_P_C_CNT: an arrhythmia count is not charted" in where[f"{ctrl} OBX 2"]
+    # The line's pulse rate (149522) is heart rate too, ranked after the ECG's.
+    assert "preferred code is given in OBX 1" in where[f"{ctrl} OBX 6"]
     assert len(result.errors) == 8
+    assert all(e.is_notice for e in result.errors)  # nothing chartable was lost
 
 
 def test_ipf_maximal_request_statuses(shared_fixtures: Path):
@@ -94,7 +97,7 @@ def test_ipf_maximal_request_statuses(shared_fixtures: Path):
     assert "OBX-11 is X (cannot be obtained)" in where["message MSGID1234 OBR 2 OBX 5"]
     assert "OBX-11 is S" in where["message MSGID1234 OBR 2 OBX 3"]
     assert "1500212" in where["message MSGID1234 OBR 2 OBX 4"]
-    assert "not a vital sign" in where["message MSGID1234 OBR 1 OBX 1"]
+    assert "not a vital sign" in where["message MSGID1234 OBR 1 OBX 1"]  # a device row
 
 
 def test_ack_fixture_is_not_an_observation(shared_fixtures: Path):
@@ -231,7 +234,8 @@ def test_time_without_offset_takes_the_offset_of_msh7():
         ("OBX|1|NM|8867-4^HR^LN||80|/min|||||F|||20240501", "date without a time of day"),
         ("OBX|1|NM|8867-4^HR^LN||80|/min|||||F|||yesterday", "is not an HL7 time"),
         ("OBX|1|NM|150456^SpO2^MDC||||||||X", "OBX-11 is X (cannot be obtained)"),
-        ("OBX|1|NM|8310-5^Body temperature^LN||36.6|Cel|||||F", "not a vital sign"),
+        ("OBX|1|NM|8310-5^Body temperature^LN||36.6|Cel|||||F", "temperature is not charted"),
+        ("OBX|1|NM|99999-9^Pulse rate^LN||80|/min|||||F", "its text names a vital sign"),
         ("OBX|1|ST|8867-4^HR^LN||eighty|/min|||||F", "value type ST is not numeric"),
         ("OBX|1|NM|8867-4^HR^LN||80~81|/min|||||F", "several values"),
     ],
@@ -354,3 +358,42 @@ def test_ack_uses_standard_delimiters_when_the_sender_declared_others():
     odd = (b"MSH0^~\\&0SENDER0000200811211445000ORU^R01^ORU_R010CTRL-77\rPID0000AB60001\r")
     ack = build_ack(odd, "AE", "odd delimiters")
     assert ack.startswith(b"MSH|^~\\&|") and b"\rMSA|AE|" in ack
+
+
+# --- issue 13: codes from the vocabulary, notices for what is not charted ---------------------
+
+
+def test_cuff_pressure_terms_are_blood_pressure():
+    result = parse_hl7_message(message(
+        "OBX|1|NM|150300^MDC_PRESS_CUFF^MDC|1.1.9|||||||R",
+        "OBX|2|NM|150301^MDC_PRESS_CUFF_SYS^MDC|1.1.9.150301|16|265987^MDC_DIM_KILO_PASCAL^MDC"
+        "|||||R",
+        "OBX|3|NM|150302^MDC_PRESS_CUFF_DIA^MDC|1.1.9.150302|84|266016^MDC_DIM_MMHG^MDC|||||R",
+        "OBX|4|NM|149546^MDC_PULS_RATE_NON_INV^MDC|1.1.9.149546|66|264864^MDC_DIM_BEAT_PER_MIN"
+        "^MDC|||||R"), name="m")
+    assert result.errors == []
+    [parsed] = result.readings
+    assert dict(parsed.reading.values) == {Vital.SBP: 120.0, Vital.DBP: 84, Vital.MAP: 96.0,
+                                           Vital.HR: 66}
+
+
+def test_nibp_code_is_preferred_over_the_cuff_code_for_one_moment():
+    result = parse_hl7_message(message(
+        "OBX|1|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC||121|mm[Hg]|||||F",
+        "OBX|2|NM|150301^MDC_PRESS_CUFF_SYS^MDC||122|mm[Hg]|||||F",
+        "OBX|3|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC||80|mm[Hg]|||||F"), name="m")
+    assert dict(result.readings[0].reading.values)[Vital.SBP] == 121
+    assert [e.is_notice for e in result.errors] == [True]
+
+
+def test_temperature_and_device_status_are_notices_and_the_vitals_are_kept():
+    result = parse_hl7_message(message(
+        "OBX|1|NM|188496^MDC_TEMP_AXIL^MDC||36.9|268192^MDC_DIM_DEGC^MDC|||||R",
+        "OBX|2|ST|68480^MDC_ATTR_DEV_STATUS^MDC||on|||||||R",
+        "OBX|3|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||96|262688^MDC_DIM_PERCENT^MDC|||||R",
+        "OBX|4|NM|147842^MDC_ECG_HEART_RATE^MDC||71|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R"),
+        name="m")
+    assert dict(result.readings[0].reading.values) == {Vital.SPO2: 96, Vital.HR: 71}
+    assert [(e.location, e.is_notice) for e in result.errors] == [
+        ("message C1 OBX 1", True), ("message C1 OBX 2", True)]
+    assert "temperature is not charted" in result.errors[0].message
