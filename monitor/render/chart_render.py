@@ -147,8 +147,8 @@ class ExportChart(VitalsChart):
             plot.getViewBox().border = None
         # The chart's own title line goes above the first panel's title: the layout has no
         # row above the plots to put it in.
-        self.plots[0].setTitle(f"<b>{html.escape(chart_title(record))}</b><br>{PANELS[0].title}",
-                               justify="left", size="11pt", color=LIGHT.text)
+        self._heading = f"<b>{html.escape(chart_title(record))}</b><br>"
+        self._retitle()
         self.plots[0].titleLabel.setMaximumHeight(52)
         self.plots[0].layout.setRowFixedHeight(0, 52)
         self.time_range = time_range or session_range(record)
@@ -158,10 +158,6 @@ class ExportChart(VitalsChart):
         self._add_alert_markers()
         self.marks = chart_marks(record, self.time_range)
         self.phases = PhaseOverlay(self, x=self.x)
-        for label in self.phases.labels.values():
-            # Always inside its own span: the live chart lets a label near the right edge
-            # swap sides, which on paper reads as naming the phase before.
-            label.anchors = [(-0.05, 0.5), (-0.05, 0.5)]
         self.phases.show_spans(self.marks.phases, self.marks.discharged_at)
         self.due_ticks = self._add_due_times(self.marks)
         self.timeline = TimelineOverlay(self, x=self.x, label=event_label)

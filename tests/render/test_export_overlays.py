@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from itertools import combinations
 from pathlib import Path
 
 import pypdf
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QSize
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QColor, QImage
 
 from monitor.app.export_marks import TimeRange, chart_marks, session_due_marks
 from monitor.domain.due_status import DueStatus
@@ -23,7 +25,7 @@ from monitor.domain.schedule import CLINIC
 from monitor.domain.sessions import Infusion, Patient, Phase, Session
 from monitor.domain.vitals import Vital
 from monitor.io.deidentify import REMOVED, deidentify
-from monitor.render.chart_render import laid_out_chart, render_image, render_svg
+from monitor.render.chart_render import _draw, laid_out_chart, render_image, render_svg
 from monitor.render.report import report_html, write_pdf
 from monitor.store import Store
 from monitor.ui.chart.schedule_overlay import STYLE
@@ -166,3 +168,53 @@ def test_pdf_report_says_phases_and_due_times_in_words(record, tmp_path: Path):
                      "due 09:15 met", "due 10:45 missed", "due 11:30 missed",
                      "due 12:00 upcoming"):
         assert expected in text, expected
+
+
+def _labels(chart) -> list[tuple[str, QRectF]]:
+    """Text and scene rectangle of each label drawn on a line of the top plot."""
+    top = chart.plots[0].getViewBox()
+    return [(item.toPlainText(), item.sceneBoundingRect()) for item in chart.scene().items()
+            if isinstance(item, pg.InfLineLabel) and item.isVisible()
+            and item.getViewBox() is top]
+
+
+def test_export_key_is_above_the_plots_not_over_the_readings(record):
+    with laid_out_chart(record, SIZE) as chart:
+        _draw(chart, QImage(SIZE, QImage.Format.Format_ARGB32), SIZE)
+        assert not [i for i in chart.scene().items() if isinstance(i, pg.LegendItem)]
+        title = chart.plots[0].titleLabel
+        assert "SBP" in title.item.toPlainText() and "MAP" in title.item.toPlainText()
+        assert not title.sceneBoundingRect().intersects(
+            chart.plots[0].getViewBox().sceneBoundingRect())
+
+
+def test_exported_labels_close_together_neither_overlap_nor_run_off(record, store: Store):
+    # Four events a minute apart just after the infusion end, and one at the very end of the
+    # range (the chart ends five minutes after the export, at 12:05).
+    for minutes, kind in ((121, ClinicalEventKind.NAUSEA), (122, ClinicalEventKind.DIZZINESS),
+                          (123, ClinicalEventKind.VOMITING), (124, ClinicalEventKind.CONFUSION),
+                          (179, ClinicalEventKind.HALLUCINATION)):
+        store.add_timeline_entry(record.session_id, new_clinical_event(
+            at(minutes), kind, entered_by="JM"))
+    with laid_out_chart(record_of(store, record.session_id), SIZE) as chart:
+        _draw(chart, QImage(SIZE, QImage.Format.Format_ARGB32), SIZE)  # the render path
+        labels = _labels(chart)
+        inside = chart.plots[0].getViewBox().sceneBoundingRect()
+        for text, rect in labels:
+            assert inside.contains(rect), (text, rect, inside)
+        for (a, ra), (b, rb) in combinations(labels, 2):
+            assert not ra.intersects(rb), (a, b)
+        texts = [text for text, _ in labels]
+    close = [t for t in texts if t in {"Nausea", "Dizziness", "Vomiting", "Confusion"}
+             or re.fullmatch(r"\d+ events", t)]
+    assert sum(int(t.split()[0]) if t[0].isdigit() else 1 for t in close) == 4
+    assert "Hallucination" in texts
+    for expected in ("baseline", "infusion", "recovery", "RASS −1"):
+        assert expected in texts
+
+
+def test_a_note_with_braces_is_printed_as_typed(record, store: Store):
+    store.add_timeline_entry(record.session_id, new_clinical_event(
+        at(170), ClinicalEventKind.OTHER, entered_by="JM", note="{sic} sat up"))
+    assert "Other: {sic} sat up" in svg_texts(render_svg(record_of(store, record.session_id),
+                                                          SIZE))

@@ -1,13 +1,18 @@
 """The live vitals chart: four stacked plots on one wall-clock axis, with threshold bands.
 
 Plots and curves are created once and updated in place with ``setData`` (STYLE.md); a
-profile change only rebuilds the cheap band items."""
+profile change only rebuilds the cheap band items. The key is in the panel titles, outside
+the data; the labels on the top plot's lines (the infusion here, events and phases from the
+overlays) are laid out by the chart so that none overlaps another or leaves the plot."""
 
 from __future__ import annotations
 
+import html
+import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
 
 import numpy as np
 import pyqtgraph as pg
@@ -27,6 +32,20 @@ SYMBOL_LIMIT = 600
 MARGIN_BEFORE_S = 5 * 60
 MARGIN_AFTER_S = 15 * 60
 MIN_AHEAD_S = 2 * 60  # room kept to the right of the newest point before the view moves
+#: Label layout on the top plot, in scene pixels: from the plot's edge, from its line, between
+#: two labels side by side, and between stacked rows.
+LABEL_PAD = 2.0
+LABEL_GAP = 3.0
+LABEL_ROW_GAP = 1.0
+#: Of the rows of labels a plot has room for, the labels along the top (events, infusion,
+#: discharge) take this share, the phase names along the bottom the rest; with room for one
+#: row only, they share it.
+TOP_SHARE = 0.7
+#: Space around a label's text inside its fill (Qt's default of 4 pixels takes a row from a
+#: short plot).
+LABEL_MARGIN = 1.0
+#: The key glyph of each line style in a panel's title.
+SOLID_GLYPH, DASHED_GLYPH = "&#9644;", "&#9476;&#9476;"
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,79 @@ PANELS: tuple[Panel, ...] = (
     Panel("Respiratory rate  /min", (Vital.RR,), (0, 40), Vital.RR),
     Panel("SpO2  %", (Vital.SPO2,), (84, 101), Vital.SPO2),
 )
+
+
+def label_format(text: str) -> str:
+    """``text`` as an InfLineLabel's format string: pyqtgraph fills in ``{value}``, so braces
+    typed in a note must not be read as fields."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+@dataclass(eq=False)
+class LineLabel:
+    """A label on a vertical line of the top plot, which the chart lays out so that no two
+    overlap and none is cut off by the plot's edge (see :meth:`VitalsChart.lay_out_labels`).
+
+    ``edge``: the edge of the plot it is stacked from. ``flip``: near the right edge it may
+    sit left of its line (a phase name may not: it would seem to name the phase before, so it
+    is only kept inside the plot). ``collapse``: labels with the same word that cannot all be
+    placed side by side or stacked are drawn as one label, ``3 events``, whose tooltip lists
+    them all; '' for a label that is never collapsed (infusion start, discharged).
+    ``optional``: where there is no room for another label, this one gives way (the infusion
+    start and end and the phase names: the dashed lines and the shading say the same).
+    ``reaches``: the line where what the label names ends (a phase's span); while the span
+    starts left of the view and reaches into it, the label is drawn at the left edge."""
+
+    label: pg.InfLineLabel
+    text: str
+    tip: str = ""
+    edge: Literal["top", "bottom"] = "top"
+    flip: bool = True
+    collapse: str = ""
+    optional: bool = False
+    reaches: pg.InfiniteLine | None = None
+    #: the labels drawn as this one (itself first) by the last layout
+    shown_for: list[LineLabel] = field(default_factory=list)
+
+
+@dataclass
+class _Box:
+    """A label to place: where its line is and how wide it is (scene pixels), and the rows it
+    may take, in order of preference."""
+    x: float
+    width: float
+    flip: bool
+    fixed: bool
+    rows: tuple[int, ...]
+
+    def reach(self, other: _Box) -> bool:
+        """True when the two labels would touch, side by side in one row."""
+        return abs(self.x - other.x) <= max(self.width, other.width) + 2 * LABEL_GAP
+
+
+def stack_labels(boxes: Sequence[_Box], left: float,
+                 right: float) -> list[tuple[float, int] | None]:
+    """Where each box goes, as (left edge, row), or None where none of its rows has room.
+    A box sits right of its line, or left of it near the right edge when it may flip, and is
+    kept between ``left`` and ``right``; it takes the first of its rows where it overlaps
+    nothing. Fixed boxes are placed first, then the others, each in time order."""
+    occupied: dict[int, list[tuple[float, float]]] = {}
+    places: list[tuple[float, int] | None] = [None] * len(boxes)
+    order = sorted(range(len(boxes)), key=lambda i: (not boxes[i].fixed, boxes[i].x))
+    for i in order:
+        box = boxes[i]
+        start = box.x + LABEL_GAP
+        if start + box.width > right - LABEL_PAD and box.flip:
+            start = box.x - LABEL_GAP - box.width
+        start = max(left + LABEL_PAD, min(start, right - LABEL_PAD - box.width))
+        end = start + box.width
+        for row in box.rows:
+            spans = occupied.setdefault(row, [])
+            if all(end + LABEL_GAP <= a or start >= b + LABEL_GAP for a, b in spans):
+                spans.append((start, end))
+                places[i] = (start, row)
+                break
+    return places
 
 
 class VitalsChart(pg.GraphicsLayoutWidget):
@@ -86,7 +178,23 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         self._infusion: tuple[datetime | None, datetime | None] = (None, None)
         self._note = ""
         self._expected: Callable[[], int] = lambda: 0
+        self._clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._live: Callable[[], bool] = lambda: False
+        #: Put before the first panel's title (the export's title line).
+        self._heading = ""
+        #: The top plot's line labels, by who drew them; laid out before the next paint.
+        self._line_labels: dict[str, list[LineLabel]] = {}
+        self._watched_lines: weakref.WeakSet[pg.InfiniteLine] = weakref.WeakSet()
+        self._labels_dirty = True
         self._build()
+        top = self._plots[0].getViewBox()
+        # After the view boxes' own preparation (they were added to the scene first), so the
+        # layout reads the view as it is about to be painted.
+        top.sigTransformChanged.connect(self.labels_changed)
+        self.scene().sigPrepareForPaint.connect(self._prepare_labels)
+        self.set_line_labels("infusion", [
+            LineLabel(line.label, text, optional=True) for line, text
+            in zip(self._markers[0], ("infusion start", "infusion end"), strict=True)])
         self.set_theme(theme)
 
     # -- construction --------------------------------------------------------------------
@@ -96,7 +204,6 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         for row, panel in enumerate(PANELS):
             axis = pg.DateAxisItem(orientation="bottom")
             plot = self.addPlot(row=row, col=0, axisItems={"bottom": axis})
-            plot.setTitle(panel.title, justify="left", size="11pt")
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=True, y=False)
             # Time grid only: pyqtgraph's alpha-blended horizontal grid doubled the cost of
@@ -126,14 +233,11 @@ class VitalsChart(pg.GraphicsLayoutWidget):
                 for line in lines:
                     line.setZValue(15)
                 self._flag_lines[vital] = lines
-            if len(panel.vitals) > 1:
-                legend = plot.addLegend(offset=(-10, 5))
-                for vital in panel.vitals:
-                    legend.addItem(self._curves[vital], VITAL_SPECS[vital].abbreviation)
+            # No legend inside the plot, where the newest points are drawn: the key of a
+            # panel with several series is in its title (_title).
             markers = tuple(
                 pg.InfiniteLine(pos=0, angle=90, movable=False,
-                                label=label if row == 0 else None,
-                                labelOpts={"position": 0.95})
+                                label=label if row == 0 else None)
                 for label in ("infusion start", "infusion end"))
             for line in markers:
                 line.setVisible(False)
@@ -152,7 +256,6 @@ class VitalsChart(pg.GraphicsLayoutWidget):
                 axis = plot.getAxis(side)
                 axis.setPen(pg.mkPen(theme.muted))
                 axis.setTextPen(pg.mkPen(theme.text))
-            plot.titleLabel.setText(plot.titleLabel.text, color=theme.text)
         for vital, curve in self._curves.items():
             colour = theme.series[vital]
             width = 1 if vital is Vital.MAP else 2
@@ -160,11 +263,13 @@ class VitalsChart(pg.GraphicsLayoutWidget):
             curve.setPen(pg.mkPen(colour, width=width, style=style))
             curve.setSymbolBrush(pg.mkBrush(colour))
             curve.setSymbolPen(pg.mkPen(colour))
+        self._retitle()
         self._style_flags()
         self._redraw_bands()
         self._redraw_markers()
         self._update_data()
         self.themeChanged.emit()
+        self.labels_changed()
 
     def set_profile(self, profile: ThresholdProfile, baseline: Mapping[Vital, float]) -> None:
         """Draw the bands of ``profile`` and re-classify every point against it."""
@@ -207,15 +312,127 @@ class VitalsChart(pg.GraphicsLayoutWidget):
     def set_note(self, note: str) -> None:
         """Say something about the whole chart beside its first title (e.g. that a long
         session is still loading); '' removes it."""
-        title = PANELS[0].title + (f"   ·   {note}" if note else "")
-        self._plots[0].setTitle(title, justify="left", size="11pt", color=self._theme.text)
         self._note = note
+        self._retitle()
 
     def set_expected_points(self, expected: Callable[[], int]) -> None:
         """Ask ``expected()`` how many points the chart is about to hold (0: only what it
         was given), and draw what it has as that many would be drawn: a long session's
         newest few hundred points are not drawn with symbols while the rest loads."""
         self._expected = expected
+
+    def set_clock(self, clock: Callable[[], datetime], live: Callable[[], bool]) -> None:
+        """Tell the time by ``clock``. While ``live()`` (the open session is still being
+        charted) the time axis reaches now, not just the newest reading, so the time since
+        the last reading shows as a gap; :meth:`fit_time_range` moves it on as time passes."""
+        self._clock = clock
+        self._live = live
+        self.fit_time_range()
+
+    def set_line_labels(self, owner: str, labels: Sequence[LineLabel]) -> None:
+        """Lay out ``labels`` (on lines of the top plot) with everyone else's, replacing
+        those ``owner`` gave before."""
+        self._line_labels[owner] = list(labels)
+        for entry in labels:
+            entry.label.format = label_format(entry.text)
+            entry.label.textItem.document().setDocumentMargin(LABEL_MARGIN)
+            line = entry.label.line
+            if line not in self._watched_lines:
+                self._watched_lines.add(line)
+                line.sigPositionChanged.connect(self.labels_changed)
+        self.labels_changed()
+
+    def line_labels(self) -> list[LineLabel]:
+        """Every label laid out on the top plot, shown or not."""
+        return [entry for entries in self._line_labels.values() for entry in entries]
+
+    def lay_out_labels(self) -> None:
+        """Place the top plot's line labels for the view as it is now: each beside its line,
+        labels that would overlap stacked in rows from the top (phase names from the bottom),
+        all inside the plot; where the rows run out, neighbours with the same word are
+        collapsed into one label (``3 events``), and optional labels give way to events.
+        Done before each paint after the view, the labels or the lines changed; call it to
+        lay them out at once."""
+        view = self._plots[0].getViewBox()
+        view.updateMatrix()
+        self._labels_dirty = False
+        rect = view.sceneBoundingRect()
+        (x0, x1), _ = view.viewRange()
+        def scene_x(value: float) -> float:
+            return rect.left() + (value - x0) / (x1 - x0) * rect.width()
+
+        entries: list[tuple[float, LineLabel]] = []
+        lines: dict[int, float] = {}  # where each label's own line is
+        moved: set[int] = set()  # labels at the left edge, their line out of view
+        for entry in self.line_labels():
+            line = entry.label.line
+            entry.shown_for = []
+            x = lines[id(entry)] = scene_x(line.value()) if x1 > x0 else -1.0
+            if x < rect.left() and entry.reaches is not None \
+                    and scene_x(entry.reaches.value()) > rect.left():
+                x = rect.left()
+                moved.add(id(entry))
+            if not line.isVisible() or not rect.left() <= x <= rect.right():
+                self._show_label(entry, None)
+                continue
+            entries.append((x, entry))
+        entries.sort(key=lambda pair: pair[0])
+        sizes = [self._text_size(entry.label, entry.text) for _, entry in entries]
+        row_height = max((h for _, h in sizes), default=0.0) + LABEL_ROW_GAP
+        rows = int((rect.height() - 2 * LABEL_PAD + LABEL_ROW_GAP) // row_height) \
+            if entries else 0
+        if rows < 1:  # not even one label fits the plot's height: the lines stay
+            for _, entry in entries:
+                self._show_label(entry, None)
+            return
+        # Rows from the top; the lowest are the phase names' (all of them share one row when
+        # there is only one). Either kind takes the other's rows when its own are full.
+        bottom = 1 if rows == 1 else max(1, rows - max(1, round(rows * TOP_SHARE)))
+        upper = tuple(range(max(1, rows - bottom)))
+        lower = tuple(range(rows - 1, rows - bottom - 1, -1))
+        choices = {"top": upper + tuple(r for r in reversed(lower) if r not in upper),
+                   "bottom": lower + tuple(r for r in reversed(upper) if r not in lower)}
+        groups = [[entry] for _, entry in entries]
+        where = {id(entry): x for x, entry in entries}
+        while True:
+            texts = [self._group_text(group) for group in groups]
+            boxes = [_Box(where[id(group[0])], self._text_size(group[0].label, text)[0],
+                          group[0].flip, not group[0].collapse, choices[group[0].edge])
+                     for group, text in zip(groups, texts, strict=True)]
+            places = stack_labels(boxes, rect.left(), rect.right())
+            failed = next((i for i, place in enumerate(places) if place is None), None)
+            if failed is None:
+                break
+            partner = self._partner(groups, boxes, failed)
+            if partner is not None:
+                low, high = sorted((failed, partner))
+                groups[low] = groups[low] + groups.pop(high)
+                continue
+            # Nothing close to share a label with: an optional label in the way gives way
+            # (one whose line is out of view before any other), or else this one is not
+            # drawn (its line and tooltip stay).
+            me = groups[failed][0]
+            giving_way = next((
+                i for i, group in enumerate(groups) if boxes[i].reach(boxes[failed]) and (
+                    group[0].optional and not me.optional
+                    or id(group[0]) in moved and id(me) not in moved)), failed)
+            for entry in groups.pop(giving_way):
+                self._show_label(entry, None)
+        for group, text, box, place in zip(groups, texts, boxes, places, strict=True):
+            left, row = place  # type: ignore[misc]
+            first = group[0]
+            first.shown_for = group
+            for entry in group[1:]:
+                self._show_label(entry, None)
+            # A row of the upper ones hangs from the top, a lower one stands on the bottom.
+            if (first.edge == "top") if rows == 1 else row in upper:
+                y, anchor_y = rect.top() + LABEL_PAD + row * row_height, 0.0
+            else:
+                y = rect.bottom() - LABEL_PAD - (rows - 1 - row) * row_height
+                anchor_y = 1.0
+            anchor = ((lines[id(first)] - left) / box.width if box.width else 0.0, anchor_y)
+            tip = "\n".join(entry.tip for entry in group if entry.tip)
+            self._show_label(first, text, tip, anchor, 1 - (y - rect.top()) / rect.height())
 
     def dense(self) -> bool:
         """True when points are drawn as a bare line (too many for per-point symbols)."""
@@ -263,12 +480,13 @@ class VitalsChart(pg.GraphicsLayoutWidget):
         return []
 
     def fit_time_range(self) -> None:
-        """Show the whole session with a margin, and room ahead for the next readings."""
+        """Show the whole session with a margin, up to now while it is live (see
+        :meth:`set_clock`), and room ahead for the next readings."""
         times = [float(self._times[0]), float(self._times[-1])] if len(self._times) else []
         times += [t.timestamp() for t in self._infusion if t is not None]
-        if not times:
-            now = datetime.now().timestamp()
-            times = [now - 3600, now]
+        if self._live() or not times:
+            now = self._clock().timestamp()
+            times += [now] if times else [now - 3600, now]
         lo, newest = min(times) - MARGIN_BEFORE_S, max(times)
         shown = self._x_range
         # Move only when the newest point nears the right edge (or the session changed
@@ -280,6 +498,79 @@ class VitalsChart(pg.GraphicsLayoutWidget):
             self._plots[0].setXRange(*self._x_range, padding=0)
 
     # -- drawing -------------------------------------------------------------------------
+
+    def _retitle(self) -> None:
+        for index, plot in enumerate(self._plots):
+            plot.setTitle(self._title(index), justify="left", size="11pt",
+                          color=self._theme.text)
+
+    def _title(self, index: int) -> str:
+        """A panel's title; with several series, their key (a legend inside the plot would
+        cover the newest points); the first also says the note."""
+        panel = PANELS[index]
+        parts = [html.escape(panel.title)]
+        if len(panel.vitals) > 1:
+            parts.append("&nbsp;&nbsp;".join(
+                f'<span style="color:{self._theme.series[vital]}">'
+                f"{DASHED_GLYPH if vital is Vital.MAP else SOLID_GLYPH}</span>"
+                f"&nbsp;{VITAL_SPECS[vital].abbreviation}" for vital in panel.vitals))
+        if index == 0 and self._note:
+            parts.append(html.escape(self._note))
+        return (self._heading if index == 0 else "") + "&nbsp;&nbsp;&nbsp;&nbsp;".join(parts)
+
+    def labels_changed(self, *_args: object) -> None:
+        """Lay the line labels out again before the next paint (say so after showing or
+        hiding a labelled line; moving one is noticed)."""
+        self._labels_dirty = True
+
+    def _prepare_labels(self) -> None:
+        if self._labels_dirty:
+            self.lay_out_labels()
+
+    @staticmethod
+    def _group_text(group: list[LineLabel]) -> str:
+        return group[0].text if len(group) == 1 else f"{len(group)} {group[0].collapse}"
+
+    @staticmethod
+    def _text_size(label: pg.InfLineLabel, text: str) -> tuple[float, float]:
+        if label.toPlainText() != text:
+            label.setText(text)
+        size = label.textItem.boundingRect().size()
+        return size.width(), size.height()
+
+    @staticmethod
+    def _partner(groups: list[list[LineLabel]], boxes: list[_Box], failed: int) -> int | None:
+        """The neighbour (in time order) that the label ``failed`` may share one label with:
+        the nearest one on either side with the same word, if their labels would touch."""
+        word = groups[failed][0].collapse
+        if not word:
+            return None
+        before = next((i for i in range(failed - 1, -1, -1)
+                       if groups[i][0].collapse == word), None)
+        after = next((i for i in range(failed + 1, len(groups))
+                      if groups[i][0].collapse == word), None)
+        for other in (before, after):
+            if other is not None and boxes[other].reach(boxes[failed]):
+                return other
+        return None
+
+    @staticmethod
+    def _show_label(entry: LineLabel, text: str | None, tip: str = "",
+                    anchor: tuple[float, float] = (0.0, 0.0), position: float = 0.5) -> None:
+        """Show ``entry``'s label saying ``text`` with its ``anchor`` at ``position`` along
+        its line (0 the bottom of the plot, 1 the top); None hides it."""
+        label = entry.label
+        if text is None:
+            label.setVisible(False)
+            return
+        label.format = label_format(text)
+        label.orthoPos = position
+        label.anchors = [anchor, anchor]
+        label.setVisible(True)  # InfLineLabel: sets the text from format, then the position
+        label.setText(text)
+        label.updatePosition()
+        label.updateTransform()
+        label.setToolTip(tip)
 
     def _columns(self) -> tuple[np.ndarray, np.ndarray]:
         """Times and a (readings x vitals) value matrix. When the readings only grew at the
@@ -475,3 +766,4 @@ class VitalsChart(pg.GraphicsLayoutWidget):
                 if moment is not None:
                     line.setValue(moment.timestamp())
                 line.setVisible(moment is not None)
+        self.labels_changed()

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from monitor.domain.phases import PHASE_LABELS, PhaseSpan, phase_spans
 from monitor.domain.sessions import Phase, Session
-from monitor.ui.chart.chart import VitalsChart
+from monitor.ui.chart.chart import LineLabel, VitalsChart
 
 __all__ = ["PHASE_COLOURS", "PHASE_LABELS", "PhaseOverlay", "PhaseSpan", "phase_spans"]
 
@@ -46,8 +46,7 @@ class PhaseOverlay:
                 region.setVisible(False)
                 if index == 0:
                     self.labels[phase] = pg.InfLineLabel(
-                        region.lines[0], text=PHASE_LABELS[phase], position=0.06,
-                        anchor=(-0.05, 0.0), color=chart.theme.muted)
+                        region.lines[0], text=PHASE_LABELS[phase], color=chart.theme.muted)
                 plot.addItem(region, ignoreBounds=True)
                 items.append(region)
             self.regions[phase] = items
@@ -60,6 +59,16 @@ class PhaseOverlay:
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
             self.discharge_lines.append(line)
+        # Laid out by the chart with its other labels: the phase names along the bottom,
+        # each inside its own span (never left of its start, which would seem to name the
+        # phase before; at the left edge while its start is out of view), the discharge
+        # with the labels along the top.
+        chart.set_line_labels("phases", [
+            LineLabel(label, PHASE_LABELS[phase], edge="bottom", flip=False, optional=True,
+                      reaches=self.regions[phase][0].lines[1])
+            for phase, label in self.labels.items()])
+        chart.set_line_labels("discharge", [
+            LineLabel(self.discharge_lines[0].label, "discharged")])
 
     def show_session(self, session: Session | None, now: datetime) -> None:
         """Shade the phases of ``session`` (nothing when None)."""
@@ -88,6 +97,7 @@ class PhaseOverlay:
             line.setVisible(discharged_at is not None)
             if discharged_at is not None:
                 line.setValue(self.x(discharged_at))
+        self.chart.labels_changed()
 
     def visible_phases(self) -> dict[Phase, tuple[float, float]]:
         """The spans drawn now, as (start, end) on the time axis (for tests)."""

@@ -203,5 +203,14 @@ class DueTimeOverlay(QObject):
 
 
 def install_due_overlay(chart: VitalsChart, alerts: AlertController) -> DueTimeOverlay:
-    """Mark the reading schedule's due times on ``chart``."""
-    return DueTimeOverlay(chart, alerts)
+    """Mark the reading schedule's due times on ``chart``, and let its time axis run on to
+    now by the window's clock while the open session is live (not shown as recorded: closed,
+    or from a read-only database), moving on with the controller's tick."""
+    overlay = DueTimeOverlay(chart, alerts)
+
+    def live() -> bool:
+        return alerts.sessions.session is not None and not alerts.passive()
+
+    chart.set_clock(lambda: alerts.clock(), live)
+    alerts.ticked.connect(chart.fit_time_range)
+    return overlay

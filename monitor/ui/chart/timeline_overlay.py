@@ -2,12 +2,14 @@
 
 Each entry is a thin vertical line through every plot at its time, labelled on the blood
 pressure plot with its short text (``RASS −2``, ``Nausea``); the tooltip carries the note
-and who charted it. Everything is redrawn when AlertController.timelineChanged fires."""
+and who charted it. The chart lays the labels out: entries close together are stacked, and
+where there is no room left, neighbours share one label (``3 events``). Everything is redrawn
+when AlertController.timelineChanged fires."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pyqtgraph as pg
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from monitor.domain.events import SedationEntry, TimelineEntry, in_time_order
 from monitor.ui import shortcuts
-from monitor.ui.chart.chart import VitalsChart
+from monitor.ui.chart.chart import LineLabel, VitalsChart, label_format
 from monitor.ui.entry.timeline_dialog import TimelineDialog, score_text
 from monitor.ui.formatting import fmt_time
 from monitor.ui.theme import Theme, ThemeName
@@ -36,9 +38,8 @@ MARKER_COLOURS = {
     ThemeName.LIGHT: {"sedation": "#4527a0", "event": "#ad1457"},
     ThemeName.DARK: {"sedation": "#b39ddb", "event": "#f48fb1"},
 }
-#: Labels of entries this close together are staggered so they do not overprint.
-CROWDED = timedelta(minutes=12)
-LABEL_POSITIONS = (0.93, 0.80, 0.67)
+#: What a label standing for several entries calls them: ``3 events``.
+COLLAPSED_WORD = "events"
 SHORTCUT = shortcuts.SEDATION_OR_EVENT
 
 
@@ -102,30 +103,28 @@ class TimelineOverlay(QObject):
         self._items, self._markers = [], []
         colours = MARKER_COLOURS[self.chart.theme.name]
         plots = self.chart.plots
-        previous = None
-        slot = 0
+        labels: list[LineLabel] = []
         for entry in self._entries:
-            slot = slot + 1 if previous and entry.at - previous < CROWDED else 0
-            previous = entry.at
             colour = colours["sedation" if isinstance(entry, SedationEntry) else "event"]
             label, tip = self._label(entry), long_text(entry)
             for index, plot in enumerate(plots):
                 line = pg.InfiniteLine(
                     pos=self._x(entry.at), angle=90, movable=False,
                     pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine),
-                    label=label if index == 0 else None,
-                    labelOpts={"position": LABEL_POSITIONS[slot % len(LABEL_POSITIONS)],
-                               "color": colour, "fill": _translucent(self.chart.theme.surface),
-                               "anchors": [(0, 0.5), (0, 0.5)]},
+                    label=label_format(label) if index == 0 else None,
+                    labelOpts={"color": colour,
+                               "fill": _translucent(self.chart.theme.surface)},
                 )
                 line.setZValue(5)
                 line.setToolTip(tip)
                 label_item = getattr(line, "label", None)  # only where a label was asked for
                 if label_item is not None:
                     label_item.setToolTip(tip)
+                    labels.append(LineLabel(label_item, label, tip, collapse=COLLAPSED_WORD))
                 plot.addItem(line)
                 self._items.append((plot, line))
             self._markers.append((self._x(entry.at), label, tip))
+        self.chart.set_line_labels("timeline", labels)
 
 
 class TimelineList(QFrame):
