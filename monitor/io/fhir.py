@@ -42,26 +42,28 @@ from monitor.domain.readings import Source, validate_values
 from monitor.domain.vitals import VITAL_SPECS, Vital
 
 from .parsed import (
-    BP_PANEL_LOINC,
-    BP_PANEL_MDC,
     FHIR,
+    PANEL_CODES,
     VITAL_BY_LOINC,
     VITAL_BY_MDC,
-    VITALS_PANEL_LOINC,
     ParsedReading,
     ParseResult,
     RowError,
     imported_reading,
     localize,
+    not_charted_reason,
     not_text_problem,
     source_detail,
     to_display_unit,
 )
+from .vocabulary import LOINC, MDC, looks_like_vital
 
 LOINC_SYSTEM = "http://loinc.org"
 MDC_SYSTEM = "urn:iso:std:iso:11073:10101"
 _IMPORTED_STATUSES = {"final", "amended", "corrected", "preliminary"}
-_PANELS = {BP_PANEL_LOINC, BP_PANEL_MDC, VITALS_PANEL_LOINC}
+_PANELS = PANEL_CODES
+_SYSTEMS = {LOINC_SYSTEM: LOINC, MDC_SYSTEM: MDC}
+_PAIR_MESSAGE = "blood pressure needs both systolic and diastolic"
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2})?$")
 
@@ -82,6 +84,7 @@ class _Group:
     conflicted: set[Vital] = field(default_factory=set)
     wheres: list[str] = field(default_factory=list)
     date_only: bool = False
+    absent: set[Vital] = field(default_factory=set)  # sent with a dataAbsentReason
 
 
 def _vital(concept: Any) -> tuple[Vital | None, str, str]:
@@ -98,6 +101,32 @@ def _vital(concept: Any) -> tuple[Vital | None, str, str]:
     first = codings[0] if codings else {}
     text = concept.get("text", "") if isinstance(concept, dict) else ""
     return None, str(first.get("code", "")), str(first.get("display", "") or text)
+
+
+def _uncharted(concept: Any, code: str, display: str) -> tuple[str, bool]:
+    """Why a code that charts no vital is left out, and whether that loses chartable data:
+    the vocabulary's reason (a notice), or an unlisted code whose display names a vital
+    (an error: probably a vital the app failed to read)."""
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    for c in codings if isinstance(codings, list) else []:
+        if isinstance(c, dict) and str(c.get("system", "")) in _SYSTEMS:
+            reason = not_charted_reason(_SYSTEMS[str(c["system"])], str(c.get("code", "")))
+            if reason:
+                return reason, False
+    if looks_like_vital(display):
+        return (f"code {code or '(none)'} is not in the vocabulary but its display names a "
+                "vital sign: check the sender's codes"), True
+    return "not a vital sign the monitor charts", False
+
+
+def _absent(element: Mapping[str, Any]) -> str | None:
+    """The dataAbsentReason of an element without a value ('' when it gives none), or None."""
+    if "valueQuantity" in element or "dataAbsentReason" not in element:
+        return None
+    absent = element.get("dataAbsentReason")
+    if isinstance(absent, dict):
+        return str(absent.get("text") or next(iter(_codes(absent)), ""))
+    return ""
 
 
 def _codes(concept: Any) -> set[str]:
@@ -168,6 +197,7 @@ class _Reader:
         self.errors: list[RowError] = []
         self.groups: dict[tuple[str | None, datetime], _Group] = {}
         self.unsupported: dict[str, list[str]] = {}
+        self.unsupported_lost: dict[str, bool] = {}  # key -> its display names a vital
         self.patients: dict[str, str] = {}  # fullUrl, 'Patient/id' -> patient id
         self.patient_ids: set[str] = set()
         self.observations = 0
@@ -217,26 +247,40 @@ class _Reader:
             return
         found: list[tuple[Vital, float]] = []
         problems: list[str] = []
-        if vital is not None:
-            value, problem = _quantity(vital, resource)
+        absent: set[Vital] = set()
+
+        def take(v: Vital, element: Mapping[str, Any], label: str) -> None:
+            why = _absent(element)
+            if why is not None:  # the sender says there is no value: nothing is lost
+                absent.add(v)
+                shown = f" {why}" if why else ""
+                self.errors.append(RowError.not_charted(
+                    label, f"{VITAL_SPECS[v].label}: no value (dataAbsentReason{shown})"))
+                return
+            value, problem = _quantity(v, element)
             if problem:
                 problems.append(problem)
             elif value is not None:
-                found.append((vital, value))
+                found.append((v, value))
+
+        if vital is not None:
+            take(vital, resource, where)
         components = resource.get("component")
-        for comp in components if isinstance(components, list) else []:
+        for number, comp in enumerate(components if isinstance(components, list) else [], 1):
             if not isinstance(comp, dict):
                 continue
             comp_vital, comp_code, comp_display = _vital(comp.get("code"))
+            label = f"{where}, component {number}"
             if comp_vital is None:
-                problems.append(f"component {comp_code} {comp_display}".strip()
-                                + " is not a vital sign the monitor charts")
+                # A qualifier, a cuff size, a temperature: reported, the rest is kept.
+                reason, lost = _uncharted(comp.get("code"), comp_code, comp_display)
+                text = f"{comp_code} {comp_display}".strip() or "(no code)"
+                make = RowError if lost else RowError.not_charted
+                self.errors.append(make(label, f"{text}: {reason}"))
                 continue
-            value, problem = _quantity(comp_vital, comp)
-            if problem:
-                problems.append(problem)
-            elif value is not None:
-                found.append((comp_vital, value))
+            take(comp_vital, comp, label)
+        if vital is None and not found and not problems and absent:
+            return
         if vital is None and not found and not problems:
             if codes & _PANELS and resource.get("hasMember"):
                 self.errors.append(RowError(where, "panel with only hasMember references: its "
@@ -246,6 +290,8 @@ class _Reader:
             else:
                 key = f"{code} '{display}'" if display else (code or "(no code)")
                 self.unsupported.setdefault(key, []).append(where)
+                self.unsupported_lost[key] = _uncharted(resource.get("code"), code,
+                                                        display)[1]
             return
         if problems:
             self.errors.append(RowError(where, "; ".join(problems) + "; skipped"))
@@ -256,6 +302,7 @@ class _Reader:
             self.errors.append(RowError(where, f"{shown}: {problem}; skipped"))
             return
         self._place(patient, moment, date_only, found, where, _device(resource))
+        self.groups[(patient, moment)].absent |= absent
 
     def _place(self, patient: str | None, moment: datetime, date_only: bool,
                found: list[tuple[Vital, float]], where: str, device: str) -> None:
@@ -281,15 +328,23 @@ class _Reader:
             count = len(wheres)
             listed = ", ".join(w.split(" (")[0].removeprefix("entry ") for w in wheres[:10])
             more = f" and {count - 10} more" if count > 10 else ""
-            yield RowError(wheres[0], f"code {key} is not a vital sign the monitor charts: "
-                           f"{count} observation{'s' * (count != 1)} skipped ({listed}{more})")
+            skipped = f"{count} observation{'s' * (count != 1)} skipped ({listed}{more})"
+            if self.unsupported_lost.get(key):
+                yield RowError(wheres[0], f"code {key} is not in the vocabulary but its display "
+                               f"names a vital sign: {skipped}")
+            else:
+                yield RowError.not_charted(
+                    wheres[0], f"code {key} is not a vital sign the monitor charts: {skipped}")
         for (patient, moment), group in sorted(self.groups.items(),
                                                key=lambda kv: (kv[0][1], kv[0][0] or "")):
             if not group.values:
                 continue
             where = _join_wheres(group.wheres)
             values = {v: o.value for v, o in group.values.items()}
-            problems = validate_values(values)
+            # A half of the blood pressure the sender marked absent keeps the other half.
+            absent = {VITAL_SPECS[v].label for v in group.absent}
+            problems = [p for p in validate_values(values)
+                        if not (p.message == _PAIR_MESSAGE and p.field in absent)]
             if problems:
                 yield RowError(where, "; ".join(str(p) for p in problems) + "; skipped")
                 continue

@@ -182,12 +182,12 @@ def test_fhir_vitals_panel_alone_has_nothing_to_import(store: Store, db_path: Pa
 
 def test_synthea_bundle_with_body_weight_mixed_in(store: Store, shared_fixtures: Path) -> None:
     path = shared_fixtures / "fhir-r4" / "synthea-derived__Gloria696_vitals-subset_bundle.json"
-    with pytest.raises(ImportRejected) as rejected:
-        import_file(store, path)
-    assert [n.message.split(":")[0] for n in rejected.value.report.invalid] == [
+    # Weight and temperature are not charted: notices, and the vitals beside them import.
+    report = import_file(store, path)
+    assert report.invalid == []
+    assert [n.message.split(":")[0] for n in report.notices] == [
         "code 29463-7 'Body Weight' is not a vital sign the monitor charts",
         "code 8310-5 'Body temperature' is not a vital sign the monitor charts"]
-    report = import_file(store, path, ImportOptions(skip_invalid=True))
     assert report.new == 21
     session = store.active_session_for_patient("7d5833ca-50c4-8891-dc81-89cce6fed8a8")
     assert session is not None
@@ -258,9 +258,9 @@ BAD_INPUT = [
                                "OBX|2|NM|8867-4^HR^LN||70|/min|||||F\r"),
      "99999-9 NIBP Sys: code 99999-9 is not in the vocabulary but its text names a vital"),
     ("unknown.json", '{"resourceType":"Observation","status":"final","code":{"coding":[{"syst'
-     'em":"http://loinc.org","code":"1234-5"}]},"subject":{"reference":"Patient/P-100"},'
-     '"effectiveDateTime":"2024-05-01T10:00:00Z","valueQuantity":{"value":5}}',
-     "code 1234-5 is not a vital sign"),
+     'em":"http://loinc.org","code":"1234-5","display":"NIBP systolic"}]},"subject":{"refere'
+     'nce":"Patient/P-100"},"effectiveDateTime":"2024-05-01T10:00:00Z","valueQuantity":{"val'
+     'ue":5}}', "code 1234-5 'NIBP systolic' is not in the vocabulary but its display names"),
     ("impossible.hl7", ORU.format(ctrl="C2", obx="OBX|1|NM|8867-4^HR^LN||70|/min|||||F\r"
                                   "OBX|2|NM|59408-5^SpO2^LN||130|%|||||F\r"), "plausible range"),
     ("letters.hl7", ORU.format(ctrl="C3", obx="OBX|1|NM|8867-4^HR^LN||seventy|/min|||||F\r"),

@@ -310,3 +310,63 @@ def test_malformed_shapes_do_not_raise():
                                 "valueQuantity": []}))
     assert result.readings == []
     assert len(result.errors) == 2
+
+
+# --- issue 13: cuff pressure codes; what is not charted never loses the rest -------------------
+
+
+def mdc(code: str, value: Any, unit: str = "mm[Hg]") -> dict[str, Any]:
+    return {"code": {"coding": [{"system": MDC_SYSTEM, "code": code}]},
+            "valueQuantity": quantity(value, unit)}
+
+
+def test_a_cuff_pressure_panel_coded_in_mdc_charts_its_blood_pressure():
+    panel = observation("150300", None, system=MDC_SYSTEM, component=[
+        mdc("150301", 128), mdc("150302", 82), mdc("150303", 97)])
+    result = parse(panel)
+    assert result.errors == []
+    assert values(result) == [{Vital.SBP: 128, Vital.DBP: 82, Vital.MAP: 97}]
+
+
+def test_a_diastolic_with_data_absent_reason_keeps_the_systolic():
+    panel = bp(132, 80)
+    panel["component"][1] = {"code": panel["component"][1]["code"],
+                             "dataAbsentReason": {"text": "cuff error"}}
+    result = parse(panel)
+    assert values(result) == [{Vital.SBP: 132}]
+    [notice] = result.errors
+    assert notice.is_notice
+    assert notice.location.endswith("component 2")
+    assert "Diastolic BP: no value (dataAbsentReason cuff error)" in notice.message
+
+
+def test_an_uncharted_component_keeps_the_charted_ones():
+    panel = bp(118, 76)
+    panel["component"].append({
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "33586001",
+                             "display": "Sitting position"}]},
+        "valueCodeableConcept": {"text": "sitting"}})
+    panel["component"].append(mdc("150364", 36.8, "Cel"))
+    result = parse(panel)
+    assert values(result) == [{Vital.SBP: 118, Vital.DBP: 76, Vital.MAP: 90}]
+    assert [(e.location.split(", ")[-1], e.is_notice) for e in result.errors] == [
+        ("component 3", True), ("component 4", True)]
+    assert "temperature is not charted" in result.errors[1].message
+
+
+def test_an_unlisted_component_named_like_a_vital_is_an_error_the_rest_kept():
+    panel = bp(118, 76)
+    panel["component"].append({"code": {"coding": [{"system": "urn:x", "code": "hr",
+                                                     "display": "Pulse rate"}]},
+                               "valueQuantity": quantity(70)})
+    result = parse(panel)
+    assert values(result) == [{Vital.SBP: 118, Vital.DBP: 76, Vital.MAP: 90}]
+    [error] = result.errors
+    assert not error.is_notice and "display names a vital sign" in error.message
+
+
+def test_a_temperature_in_the_bundle_keeps_spo2_and_heart_rate():
+    result = parse(bundle(observation("8310-5", 37.1, unit="Cel"),
+                          observation("59408-5", 97, unit="%"), observation("8867-4", 70)))
+    assert values(result) == [{Vital.SPO2: 97, Vital.HR: 70}]
+    assert [e.is_notice for e in result.errors] == [True]
