@@ -140,3 +140,26 @@ def test_a_new_session_starts_with_nothing_assessed(qtbot, window):
     window.controller.sessionChanged.emit()
     assert inputs.consciousness.currentText() == "not assessed"
     assert inputs.oxygen.currentText() == "not recorded"
+
+
+def tick_texts(axis) -> list[str]:
+    """The tick labels ``axis`` would draw now."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(400, 200, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for *_rest, text in specs[2]] if specs else []
+
+
+def test_an_empty_trend_shows_no_stray_tick_labels_until_a_score(qtbot, window):
+    trend = window.findChild(News2Panel).trend
+    plot = trend.getPlotItem()
+    assert tick_texts(plot.getAxis("bottom")) == []
+    assert tick_texts(plot.getAxis("left")) == []
+    type_reading(qtbot, window, ["120", "80", "80", "14", "97"])
+    qtbot.waitUntil(lambda: len(trend.trend) == 1)
+    assert tick_texts(plot.getAxis("left"))  # 0, 5, 7, 10 once there is a score

@@ -30,6 +30,8 @@ NOT_MEASURED: tuple[float, ...] = (np.nan,) * len(ALL_VITALS)
 #: Above this many points per series, per-point symbols cost more than they tell.
 SYMBOL_LIMIT = 600
 MARGIN_BEFORE_S = 5 * 60
+#: Panel titles: one line of 10 pt text in a 20-pixel row.
+TITLE_SIZE, TITLE_ROW_PX = "10pt", 20
 MARGIN_AFTER_S = 15 * 60
 MIN_AHEAD_S = 2 * 60  # room kept to the right of the newest point before the view moves
 #: Label layout on the top plot, in scene pixels: from the plot's edge, from its line, between
@@ -501,8 +503,12 @@ class VitalsChart(pg.GraphicsLayoutWidget):
 
     def _retitle(self) -> None:
         for index, plot in enumerate(self._plots):
-            plot.setTitle(self._title(index), justify="left", size="11pt",
+            plot.setTitle(self._title(index), justify="left", size=TITLE_SIZE,
                           color=self._theme.text)
+            # pyqtgraph gives a title a 30-pixel row; four of them took a third of the
+            # chart on a 720-line screen, where each plot has barely 60 pixels.
+            plot.layout.setRowFixedHeight(0, TITLE_ROW_PX)
+            plot.titleLabel.setMaximumHeight(TITLE_ROW_PX)
 
     def _title(self, index: int) -> str:
         """A panel's title; with several series, their key (a legend inside the plot would

@@ -216,6 +216,10 @@ class News2Trend(pg.PlotWidget):
         } for i, p in ((int(i), self._trend[int(i)]) for i in marker_indices(times.size))])
         top = max(10.0, float(totals.max()) + 1) if totals.size else 10.0
         self.getPlotItem().setYRange(0, top, padding=0.05)
+        # Without a score the time axis would count from 1970 (pyqtgraph's 0..1 range):
+        # no tick labels until there is something to read.
+        for side in ("left", "bottom"):
+            self.getPlotItem().getAxis(side).setStyle(showValues=bool(times.size))
         if times.size:
             span = max(float(times[-1] - times[0]), 1800.0)
             self.getPlotItem().setXRange(times[-1] - span - 300, times[-1] + 300, padding=0)
