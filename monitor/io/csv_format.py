@@ -65,6 +65,7 @@ from .parsed import (
     to_display_unit,
     unit_factor,
 )
+from .vocabulary import looks_like_vital
 
 CANONICAL_COLUMNS = (
     "time", "sbp", "dbp", "map", "hr", "rr", "spo2", "source", "entered_by", "status", "note",
@@ -114,6 +115,8 @@ _OTHER_NAMES = {
     "note": {"note", "notes", "comment", "comments", "remark", "remarks"},
     "patient": {"patient", "patientid", "mrn", "pid"},
 }
+#: Time-column names that mean a full date and time (everything but a bare 'time').
+_FULL_TIME_NAMES = _OTHER_NAMES["time"] - {"time"}
 _HEADER_UNIT = re.compile(r"^(?P<name>[^(\[]*?)\s*(?:\((?P<u1>.*)\)|\[(?P<u2>.*)\])\s*$")
 
 
@@ -188,13 +191,26 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
         if other is not None and other not in others:
             others[other] = _Column(index, header, other, unit=unit)
         elif _ARTERIAL.match(key):
-            errors.append(RowError(where, "invasive arterial pressure is not charted "
-                                   "(only non-invasive BP); column ignored"))
+            errors.append(RowError.not_charted(where, "invasive arterial pressure is not "
+                                               "charted (only non-invasive BP); column ignored"))
+        elif looks_like_vital(name) or looks_like_vital(header):
+            # 'Sys.', 'DIA_mmHg', 'NIBP S (1)': chartable values the app cannot place. Never
+            # ignored in silence: the import stops until the column is renamed.
+            errors.append(RowError(where, "looks like a vital sign but is not understood: "
+                                   "rename it to SBP, DBP, MAP, HR, RR or SpO2 (a unit in "
+                                   "brackets, e.g. 'SBP (mmHg)'); its values are not read"))
         else:
-            errors.append(RowError(where, "not a vital sign the monitor charts; column ignored"))
+            errors.append(RowError.not_charted(where, "not a vital sign the monitor charts; "
+                                               "column ignored"))
     time, date = others.pop("time", None), others.pop("date", None)
     if time is None and date is not None:  # a lone 'date' column holds date and time
         time, date = date, None
+    elif time is not None and date is not None and _norm(time.header) in _FULL_TIME_NAMES:
+        # 'datetime' or 'timestamp' beside 'date' holds the date itself: not a time of day.
+        errors.append(RowError.not_charted(
+            f"line {line}, column '{date.header}'",
+            f"column '{time.header}' holds the date and time; this column is ignored"))
+        date = None
     elapsed = others.pop("elapsed", None)
     factor = 1.0
     if elapsed is not None:
@@ -312,6 +328,11 @@ def parse_timestamp(text: str, default_tz: tzinfo | None) -> tuple[datetime | No
 def _combine(date_text: str, clock_text: str,
              default_tz: tzinfo | None) -> tuple[datetime | None, str | None]:
     clock = _CLOCK.match(clock_text.strip())
+    if not clock and len(clock_text.strip()) > 8:
+        # A full date and time under a 'time' header beside the date: it says the date itself.
+        moment, problem = parse_timestamp(clock_text, default_tz)
+        if moment is not None:
+            return moment, None
     if not clock:
         return None, f"'{clock_text.strip()}' is not a time of day (use HH:MM or HH:MM:SS)"
     h, m, s, frac = clock.groups()

@@ -144,7 +144,7 @@ def looks_like_vital(text: str) -> bool:
     """True when ``text`` (a CSV header, an OBX-3 or FHIR display text) names a vital sign:
     'Sys.', 'DIA_mmHg', 'Pulse (bpm)', 'Resp Rate', 'SpO2-L'."""
     tokens = _tokens(text)
-    if any(t in _VITAL_TOKENS for t in tokens):
+    if any(t in _VITAL_TOKENS or t.rstrip("0123456789") in _VITAL_TOKENS for t in tokens):
         return True
     joined = "".join(tokens)
     return any(stem in joined for stem in _VITAL_STEMS)

@@ -153,3 +153,13 @@ def test_a_reader_process_that_dies_is_an_error_not_a_traceback(
     assert "error: big.csv: nothing imported: the process reading the file ended" in err
     assert "Traceback" not in err
     assert readings(db_path, "P-100") == []
+
+
+def test_a_column_that_looks_like_a_vital_blocks_the_import(tmp_path: Path, db_path: Path,
+                                                            capsys) -> None:
+    path = write(tmp_path, "vitals.csv", "time,SBP,DBP,Pulse_bpm_ecg\n"
+                                         "2024-05-01T10:00:00Z,120,80,70\n")
+    assert main(["import", str(path), "--db", str(db_path), "--patient", "P-100"]) == 1
+    err = capsys.readouterr().err
+    assert "column 'Pulse_bpm_ecg': looks like a vital sign but is not understood" in err
+    assert readings(db_path, "P-100") == []

@@ -433,3 +433,46 @@ def test_memory_for_repeated_times_is_bounded_to_a_window():
 
 
 T_BOUNDED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+# --- issue 13: a column that looks like a vital is never ignored in silence -------------------
+
+
+@pytest.mark.parametrize("header", ["Syst_L", "DIA_mmHg", "NIBP S 1", "Pulse Ox Rate",
+                                    "resp_rate_x", "HeartRateECG", "SpO2L", "o2satpct",
+                                    "BPM2"])
+def test_a_header_that_looks_like_a_vital_and_is_not_understood_is_an_error(header: str):
+    result = parse(f"time,HR,{header}\n2024-05-01T10:00:00Z,70,120\n", default_tz=UTC)
+    [error] = result.errors
+    assert error.location == f"line 1, column '{header}'"
+    assert "looks like a vital sign but is not understood" in error.message
+    assert not error.is_notice
+
+
+def test_known_spellings_with_units_are_read_not_reported():
+    result = parse("time,Sys.,Dia.,Pulse (bpm),SpO2 %\n2024-05-01T10:00:00Z,120,80,70,97\n")
+    assert result.errors == []
+    assert dict(result.readings[0].reading.values)[Vital.HR] == 70
+
+
+def test_a_column_that_is_not_a_vital_is_a_notice():
+    result = parse("time,HR,room\n2024-05-01T10:00:00Z,70,12\n", default_tz=UTC)
+    [notice] = result.errors
+    assert notice.is_notice and "column ignored" in notice.message
+
+
+@pytest.mark.parametrize("time_header", ["datetime", "Timestamp", "time"])
+def test_a_full_date_time_column_beside_a_date_column_is_the_time(time_header: str):
+    text = (f"date,{time_header},SBP,DBP\n"
+            "2024-05-01,2024-05-01 10:00:00,120,80\n"
+            "2024-05-01,2024-05-01T10:15:00,122,81\n")
+    result = parse(text, default_tz=UTC)
+    assert [e for e in result.errors if not e.is_notice] == []
+    assert [p.reading.taken_at for p in result.readings] == [
+        datetime(2024, 5, 1, 10, 0, tzinfo=UTC), datetime(2024, 5, 1, 10, 15, tzinfo=UTC)]
+
+
+def test_date_and_time_of_day_columns_still_combine():
+    result = parse("date,time,HR\n2024-05-01,10:00,70\n", default_tz=UTC)
+    assert result.errors == []
+    assert result.readings[0].reading.taken_at == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)

@@ -280,3 +280,14 @@ def test_an_unexpected_failure_is_reported_and_saves_nothing(
     assert "ZeroDivisionError" in dialog.message.text() and "unchanged" in dialog.message.text()
     assert "P-100" not in dialog.message.text()
     assert rows_in_db(db_path) == before
+
+
+def test_a_column_that_looks_like_a_vital_is_named_and_blocks_the_import(
+        window: MainWindow, qtbot, monkeypatch, tmp_path: Path, db_path: Path) -> None:
+    path = write(tmp_path, "v.csv", "time,SBP,DBP,Puls_ECG\n2024-05-01T10:00:00Z,120,80,70\n")
+    before = rows_in_db(db_path)
+    dialog = open_from_menu(window, qtbot, monkeypatch, path)
+    assert dialog.problems.item(0, 0).text() == "line 1, column 'Puls_ECG'"
+    assert "looks like a vital sign but is not understood" in dialog.problems.item(0, 1).text()
+    assert not dialog.import_button.isEnabled()
+    assert rows_in_db(db_path) == before
