@@ -7,8 +7,14 @@ Reading (``iter_csv`` / ``parse_csv``):
   ``RR``, ``resp``; ``SpO2``, ``O2 sat``; ``MAP``, ``mean``), case and punctuation ignored.
   A unit in brackets (``SBP (mmHg)``, ``SBP [kPa]``, ``RESP[pm]``) is checked and kPa is
   converted; a column with an unknown unit is ignored and reported.
+- A header that looks like a vital (``Syst_L``, ``DIA_mmHg``, ``Pulse Ox Rate``: see
+  ``vocabulary.looks_like_vital``) but is not one of the names above is an ERROR naming the
+  column, so the import stops instead of charting the file without it; any other unknown
+  column is a *not charted* notice.
 - Time: one column (``time``, ``timestamp``, ``datetime``...) holding ISO 8601 with or without
-  offset or ``YYYY-MM-DD HH:MM[:SS]``; or ``date`` plus ``time`` columns; or an elapsed-seconds
+  offset or ``YYYY-MM-DD HH:MM[:SS]``; or ``date`` plus ``time`` columns (a ``datetime`` or
+  ``timestamp`` column beside ``date``, or a full date-time under ``time``, is the time itself,
+  not a time of day); or an elapsed-seconds
   column (``elapsed_s``, or ``elapsed (min)``) counted from the caller's ``start``. A time
   without offset is in ``default_tz`` (None: this computer's zone, DST included).
 - Delimiter: comma, semicolon or tab, chosen from the header line; decimal commas are read.

@@ -8,11 +8,17 @@ Decisions, so the behaviour is predictable:
 - Bundles of any type (collection, transaction, batch, searchset, ...) are read entry by
   entry; resources other than Observation and Patient are passed over silently (a Synthea
   export holds thousands). Locations are 1-based: ``entry 4 (Observation/abc)``.
-- Codes: LOINC (``http://loinc.org``; 2708-6 and 59408-5 both mean SpO2) and MDC
-  (``urn:iso:std:iso:11073:10101``), any coding of ``code`` may match. Blood pressure is a
-  panel (85354-9 or MDC 150020) whose components 8480-6/8462-4 (and 8478-0 MAP) may come in
-  any order (Synthea lists diastolic first). Observations with other codes (weight,
-  temperature) are reported once per code, with the count, not once per entry.
+- Codes: LOINC (``http://loinc.org``) and MDC (``urn:iso:std:iso:11073:10101``) as listed in
+  ``resources/vocabulary/vital_codes.csv``; any coding of ``code`` may match. Blood pressure
+  is a panel (85354-9, MDC 150020 or cuff pressure 150300) whose components (8480-6/8462-4,
+  8478-0 MAP, MDC 150021-150023 or 150301-150303) may come in any order (Synthea lists
+  diastolic first). Observations with other codes (weight, temperature) are *not charted*
+  notices, reported once per code with the count; a component the app does not chart (a
+  posture qualifier, a temperature) is a notice naming ``component N``, and the others are
+  kept. Only an unlisted code whose display names a vital is an error.
+- A value with ``dataAbsentReason`` is a notice, not an error: the sender says there is none.
+  A blood-pressure half marked absent keeps the other half (the pairing rule of
+  ``validate_values`` is waived for it).
 - The vitals panel 85353-1 holding only ``hasMember`` references is reported: its members are
   imported when they are in the same file, and nothing is fetched.
 - Units: UCUM ``code`` first, then ``unit`` text: ``mm[Hg]``, ``kPa`` (converted), ``/min``,
