@@ -49,6 +49,7 @@ from monitor.domain.vitals import VITAL_SPECS, Vital
 
 from .parsed import (
     FHIR,
+    PAIR_MESSAGE,
     PANEL_CODES,
     VITAL_BY_LOINC,
     VITAL_BY_MDC,
@@ -69,7 +70,6 @@ MDC_SYSTEM = "urn:iso:std:iso:11073:10101"
 _IMPORTED_STATUSES = {"final", "amended", "corrected", "preliminary"}
 _PANELS = PANEL_CODES
 _SYSTEMS = {LOINC_SYSTEM: LOINC, MDC_SYSTEM: MDC}
-_PAIR_MESSAGE = "blood pressure needs both systolic and diastolic"
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2})?$")
 
@@ -350,7 +350,7 @@ class _Reader:
             # A half of the blood pressure the sender marked absent keeps the other half.
             absent = {VITAL_SPECS[v].label for v in group.absent}
             problems = [p for p in validate_values(values)
-                        if not (p.message == _PAIR_MESSAGE and p.field in absent)]
+                        if not (p.message == PAIR_MESSAGE and p.field in absent)]
             if problems:
                 yield RowError(where, "; ".join(str(p) for p in problems) + "; skipped")
                 continue

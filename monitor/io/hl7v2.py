@@ -44,6 +44,7 @@ from monitor.domain.vitals import VITAL_SPECS, Vital
 from .parsed import (
     HL7,
     MAX_ERRORS,
+    PAIR_MESSAGE,
     PANEL_CODES,
     VITAL_BY_LOINC_RANKED,
     VITAL_BY_MDC,
@@ -250,6 +251,9 @@ class _MessageReader:
         self.source = source
         self.errors: list[RowError] = []
         self.moments: dict[datetime, _Moment] = {}
+        #: Vitals the device sent as X (cannot be obtained): a blood-pressure half it could
+        #: not obtain keeps the other half.
+        self.absent: set[Vital] = set()
         msh = message.segment("MSH")
         self.msh_time_text = _get(msh, 7)
         msh_time, _ = parse_hl7_time(self.msh_time_text, None, default_tz)
@@ -303,6 +307,9 @@ class _MessageReader:
                 self.error(where, f"{what}: OBX-11 is {status} (unknown status); skipped")
             else:  # the device says there is no result to chart
                 self.notice(where, f"{what}: OBX-11 is {status} ({word}); skipped")
+                mapped = _vital_for(code, system)
+                if status == "X" and mapped is not None:
+                    self.absent.add(mapped[0])
             return
         mapped = _vital_for(code, system)
         if mapped is None:
@@ -372,7 +379,9 @@ class _MessageReader:
             obs = list(slot.values.values())
             where = f"message {self.ctrl} {_join_labels([o.label for o in obs])}"
             values = {o.vital: o.value for o in obs}
-            problems = validate_values(values)
+            absent = {VITAL_SPECS[v].label for v in self.absent}
+            problems = [p for p in validate_values(values)
+                        if not (p.message == PAIR_MESSAGE and p.field in absent)]
             if problems:
                 out.append(RowError(where, "; ".join(str(p) for p in problems) + "; skipped"))
                 continue

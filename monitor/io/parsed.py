@@ -201,6 +201,9 @@ VITAL_BY_LOINC_RANKED: dict[str, tuple[Vital, int]] = codes_by_vital(LOINC)
 VITAL_BY_LOINC: dict[str, Vital] = {c: v for c, (v, _) in VITAL_BY_LOINC_RANKED.items()}
 VITAL_BY_MDC: dict[str, tuple[Vital, int]] = codes_by_vital(MDC)
 BP_PANEL_LOINC, VITALS_PANEL_LOINC, BP_PANEL_MDC = "85354-9", "85353-1", "150020"
+#: What ``validate_values`` says of a lone systolic or diastolic; waived when the sender
+#: marked the other half absent (FHIR dataAbsentReason, HL7 OBX-11 X).
+PAIR_MESSAGE = "blood pressure needs both systolic and diastolic"
 #: Every panel code (85354-9, 85353-1, MDC 150020 NIBP and 150300 cuff pressure).
 PANEL_CODES: frozenset[str] = frozenset(panel_codes())
 

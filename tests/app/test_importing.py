@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 import tracemalloc
 from datetime import UTC, datetime, timedelta, timezone
@@ -626,3 +627,25 @@ def test_databases_from_before_m007_lose_the_hashed_key_index(db_path: Path) -> 
         indexes = {r["name"] for r in store._query(
             "SELECT name FROM sqlite_master WHERE type = 'index'", [])}
     assert "readings_dedup" not in indexes and "readings_session_time" in indexes
+
+
+def test_a_blood_pressure_panel_missing_its_diastolic_imports_the_systolic(
+        store: Store, tmp_path: Path) -> None:
+    panel = {"resourceType": "Observation", "status": "final",
+             "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+             "subject": {"reference": "Patient/P-100"},
+             "effectiveDateTime": "2024-05-01T10:00:00Z",
+             "component": [
+                 {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+                  "valueQuantity": {"value": 141, "code": "mm[Hg]"}},
+                 {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+                  "dataAbsentReason": {"text": "cuff error"}}]}
+    path = tmp_path / "bp.json"
+    path.write_text(json.dumps(panel), encoding="utf-8")
+    report = import_file(store, path)
+    assert report.new == 1 and report.invalid == []
+    assert "dataAbsentReason cuff error" in str(report.notices[0])
+    session = store.active_session_for_patient("P-100")
+    assert session is not None
+    assert values_at(store, session.id or 0, datetime(2024, 5, 1, 10, tzinfo=UTC)) == {
+        Vital.SBP: 141}

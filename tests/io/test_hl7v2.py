@@ -397,3 +397,11 @@ def test_temperature_and_device_status_are_notices_and_the_vitals_are_kept():
     assert [(e.location, e.is_notice) for e in result.errors] == [
         ("message C1 OBX 1", True), ("message C1 OBX 2", True)]
     assert "temperature is not charted" in result.errors[0].message
+
+
+def test_a_diastolic_the_device_could_not_obtain_keeps_the_systolic():
+    result = parse_hl7_message(message(
+        "OBX|1|NM|150301^MDC_PRESS_CUFF_SYS^MDC||131|266016^MDC_DIM_MMHG^MDC|||||R",
+        "OBX|2|NM|150302^MDC_PRESS_CUFF_DIA^MDC|||266016^MDC_DIM_MMHG^MDC|||||X"), name="m")
+    assert [dict(p.reading.values) for p in result.readings] == [{Vital.SBP: 131}]
+    assert [e.is_notice for e in result.errors] == [True]
