@@ -93,3 +93,13 @@ def test_texts_that_name_a_vital(text: str) -> None:
                                   "note", "Device status", "room", "three"])
 def test_texts_that_do_not_name_a_vital(text: str) -> None:
     assert not looks_like_vital(text)
+
+
+def test_every_unit_the_vocabulary_lists_for_a_charted_code_is_read() -> None:
+    from monitor.io.parsed import unit_factor
+
+    for t in vocabulary().values():
+        if t.vital is None:
+            continue
+        for unit in (*t.units_mdc, *t.units_ucum):
+            assert unit_factor(t.vital, unit) is not None, (t.code, unit)
