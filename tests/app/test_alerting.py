@@ -15,18 +15,10 @@ from monitor.domain.sessions import Infusion, Patient, Session
 from monitor.domain.vitals import Vital
 from monitor.resources import default_profile
 from monitor.store import Store
+from tests.clock import Clock
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
-
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def new_session(store: Store, patient: str = "P-1", **infusion: datetime) -> int:

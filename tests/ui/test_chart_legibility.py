@@ -24,6 +24,7 @@ from monitor.store import Store
 from monitor.ui.app import GuiOptions, build_window
 from monitor.ui.chart.chart import VitalsChart
 from monitor.ui.main_window import MainWindow
+from tests.clock import Clock
 
 #: "Now" when each test starts; the infusion ran from T-2h to T-30min.
 T = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -31,15 +32,6 @@ MIN = timedelta(minutes=1)
 KINDS = (ClinicalEventKind.NAUSEA, ClinicalEventKind.DIZZINESS, ClinicalEventKind.VOMITING,
          ClinicalEventKind.CONFUSION, ClinicalEventKind.HALLUCINATION)
 
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from monitor.ui.app import GuiOptions, build_window
 from monitor.ui.chart.schedule_overlay import STYLE, DueTimeOverlay
 from monitor.ui.dialogs.schedule_panel import ScheduleCountdown, ScheduleDialog
 from monitor.ui.theme import ThemeName
+from tests.clock import Clock
 
 from .conftest import when_modal
 
@@ -26,15 +27,6 @@ from .conftest import when_modal
 T = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 MIN = timedelta(minutes=1)
 
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

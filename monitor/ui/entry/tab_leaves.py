@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QDateTimeEdit, QWidget
+from PySide6.QtWidgets import QDateTimeEdit, QWidget
+
+from monitor.ui.filters import install_on
 
 #: Ctrl+Tab / Alt+Tab mean something else (switching tabs or windows): left to Qt.
 _OTHER_MEANING = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -34,17 +36,4 @@ class TabLeaves(QObject):
 def tab_leaves_date_fields(root: QWidget) -> None:
     """Make Tab leave every date, time and date-time field under ``root`` (a dialog, once
     built). QTimeEdit and QDateEdit are QDateTimeEdits, so they are covered too."""
-    leaves = _filter()
-    for field in root.findChildren(QDateTimeEdit):
-        if not field.property("tabLeaves"):
-            field.installEventFilter(leaves)
-            field.setProperty("tabLeaves", True)
-
-
-def _filter() -> TabLeaves:
-    app = QApplication.instance()
-    leaves = getattr(app, "_tab_leaves", None)
-    if leaves is None:
-        leaves = TabLeaves(app)
-        app._tab_leaves = leaves  # type: ignore[union-attr]
-    return leaves
+    install_on(root, (QDateTimeEdit,), TabLeaves, "tabLeaves")
