@@ -345,17 +345,17 @@ def _quantity(vital: Vital, value: float) -> dict[str, Any]:
     return {"value": value, "unit": s.unit, "system": UCUM, "code": s.ucum}
 
 
-def _original_id(record: SessionRecord, reading: Reading) -> int | None:
-    """The reading a chain of corrections started from: its Observation is the one each
-    correction updates."""
-    by_id = {r.id: r for r in record.readings}
+def _original_id(by_id: Mapping[int | None, Reading], reading: Reading) -> int | None:
+    """The reading a chain of corrections started from (``by_id``: the record's readings by
+    id): its Observation is the one each correction updates."""
     while reading.supersedes is not None and reading.supersedes in by_id:
         reading = by_id[reading.supersedes]
     return reading.id
 
 
 def _observations(record: SessionRecord, reading: Reading, patient_url: str,
-                  subject: dict[str, Any]) -> list[dict[str, Any]]:
+                  subject: dict[str, Any], by_id: Mapping[int | None, Reading]
+                  ) -> list[dict[str, Any]]:
     if reading.status is ReadingStatus.CORRECTED:
         return []  # the correction that follows replaces it
     status = "corrected" if reading.supersedes is not None else _FHIR_STATUS[reading.status]
@@ -396,7 +396,7 @@ def _observations(record: SessionRecord, reading: Reading, patient_url: str,
         keys.append(vital.value)
     # A correction is the same fact as its original, so it keeps the original's id: a
     # server that has the original updates it rather than holding both.
-    original = _original_id(record, reading)
+    original = _original_id(by_id, reading)
     for key, resource in zip(keys, resources, strict=True):
         resource["id"] = _stable_id(record.session.patient.identifier, record.session_id,
                                     original, key)
@@ -425,8 +425,10 @@ def fhir_bundle(record: SessionRecord, options: FhirOptions | None = None) -> di
     # In a transaction the server resolves the urn:uuid to the Patient it matched or made.
     subject = {"reference": patient_url, "identifier": identifier}
     entries = [{"fullUrl": patient_url, "resource": patient}]
+    # Once, not per reading: a device session has tens of thousands of readings.
+    by_id = {r.id: r for r in record.readings}
     for reading in record.readings:
-        for resource in _observations(record, reading, patient_url, subject):
+        for resource in _observations(record, reading, patient_url, subject, by_id):
             entries.append({"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource})
     if options.bundle_type == "transaction":
         for entry in entries:
