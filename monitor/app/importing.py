@@ -47,6 +47,7 @@ from ..io.csv_format import iter_csv
 from ..io.detect import SNIFF_BYTES, detect_format
 from ..io.fhir import parse_fhir
 from ..io.hl7v2 import parse_hl7_file
+from ..io.limits import is_limit
 from ..io.parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError
 from ..io.read_ahead import ReadAhead
 from .alerting import SessionAlerts
@@ -82,8 +83,11 @@ class ImportRejected(Exception):
     """The file has invalid rows and ``skip_invalid`` was not given; nothing was saved."""
 
     def __init__(self, report: ImportReport):
-        super().__init__(f"{report.file_name}: {report.rejected} invalid row"
-                         f"{'s' * (report.rejected != 1)}; nothing was imported")
+        if report.refused_by is not None:
+            super().__init__(f"{report.file_name}: {report.refused_by}")
+        else:
+            super().__init__(f"{report.file_name}: {report.rejected} invalid row"
+                             f"{'s' * (report.rejected != 1)}; nothing was imported")
         self.report = report
 
 
@@ -119,6 +123,8 @@ class ImportReport:
     patient_ids: set[str] = field(default_factory=set)
     sessions: list[SessionImport] = field(default_factory=list)
     committed: bool = False
+    #: A limit the file went beyond (see io.limits): the whole file is refused.
+    refused_by: RowError | None = None
 
     @property
     def file_name(self) -> str:
@@ -221,13 +227,18 @@ class _FileStream:
             size += count
             if size >= BATCH_ROWS:
                 self.check_cancel()
-                if not (stop_at_invalid and self.report.rejected):
+                if not self._holding_back(stop_at_invalid):
                     yield batch
                 batch, size = [], 0
         self._finish()
         self.check_cancel()
-        if batch and not (stop_at_invalid and self.report.rejected):
+        if batch and not self._holding_back(stop_at_invalid):
             yield batch
+
+    def _holding_back(self, stop_at_invalid: bool) -> bool:
+        # Nothing more will be saved: the file is refused, or invalid with nothing skipped.
+        return self.report.refused_by is not None or (stop_at_invalid
+                                                       and bool(self.report.rejected))
 
     def _items(self) -> Iterator[ParsedReading | ReadingBlock | RowError]:
         o = self.options
@@ -287,7 +298,10 @@ class _FileStream:
     # -- sorting -------------------------------------------------------------------------
 
     def _error(self, error: RowError) -> None:
-        if _REPEATS.match(error.message):
+        if is_limit(error):
+            self.report.refused_by = error
+            self._reject(error)
+        elif _REPEATS.match(error.message):
             self.report.duplicates += 1
         elif is_notice(error):
             self.report.notices.append(error)
@@ -440,7 +454,7 @@ def import_file(store: Store, path: str | Path, options: ImportOptions = ImportO
         if cancel is not None and cancel():
             raise _cancelled(path)
         _found_nothing(found(), counted.readings)
-        if found().rejected and not options.skip_invalid:
+        if found().refused_by is not None or (found().rejected and not options.skip_invalid):
             raise ImportRejected(found())
 
     def run() -> ImportRun:
