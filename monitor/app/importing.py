@@ -45,8 +45,8 @@ from monitor.store.imports import ImportRun, ImportTarget, SessionImport
 
 from ..io.csv_format import iter_csv
 from ..io.detect import SNIFF_BYTES, detect_format
-from ..io.fhir import parse_fhir
-from ..io.hl7v2 import parse_hl7_file
+from ..io.fhir import iter_fhir_stream
+from ..io.hl7v2 import iter_hl7_stream
 from ..io.limits import is_limit
 from ..io.parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError
 from ..io.read_ahead import ReadAhead
@@ -166,15 +166,26 @@ def _row_key(error: RowError) -> str:
 class _HashingReader:
     """A binary stream that hashes and counts what is read through it."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: BinaryIO, progress: Callable[[int], None] | None = None):
         self.raw = raw
         self.digest = hashlib.sha256()
         self.done = 0
+        self._progress = progress
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
         self.digest.update(data)
         self.done += len(data)
+        if self._progress is not None:
+            self._progress(self.done)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self.raw.readline(size)
+        self.digest.update(data)
+        self.done += len(data)
+        if self._progress is not None:
+            self._progress(self.done)
         return data
 
     def drain(self) -> None:
@@ -262,19 +273,28 @@ class _FileStream:
                                     blocks=True)
                 reader.drain()  # the parser may stop early; the checksum covers the file
             else:
-                data = head + reader.read()
-                if fmt == HL7:
-                    result = parse_hl7_file(data, name=self.path.name, default_tz=o.default_tz)
-                else:
-                    result = parse_fhir(data, name=self.path.name, default_tz=o.default_tz,
-                                        date_only_as_midnight=o.date_only_as_midnight)
+                handle.seek(0)
+                reader = _HashingReader(handle, lambda done: self._progress(done, total))
+                yield from self._checked(self._stream_parser(fmt, cast(BinaryIO, reader)))
+                reader.drain()
                 self._progress(total, total)
-                yield from result.errors
-                for number, parsed in enumerate(result.readings):
-                    if number % BATCH_ROWS == 0:
-                        self.check_cancel()
-                    yield parsed
             self.report.sha256 = reader.digest.hexdigest()
+
+    def _stream_parser(self, fmt: str, stream: BinaryIO
+                       ) -> Iterator[ParsedReading | ReadingBlock | RowError]:
+        o = self.options
+        if fmt == HL7:
+            return iter_hl7_stream(stream, name=self.path.name, default_tz=o.default_tz)
+        return iter_fhir_stream(stream, name=self.path.name, default_tz=o.default_tz,
+                                date_only_as_midnight=o.date_only_as_midnight)
+
+    def _checked(self, items: Iterator[ParsedReading | ReadingBlock | RowError]
+                 ) -> Iterator[ParsedReading | ReadingBlock | RowError]:
+        # A cancel is noticed within a batch's worth of readings, however the parser works.
+        for number, item in enumerate(items):
+            if number % BATCH_ROWS == 0:
+                self.check_cancel()
+            yield item
 
     @staticmethod
     def _size(handle: BinaryIO) -> int:

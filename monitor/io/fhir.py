@@ -484,3 +484,14 @@ def parse_fhir(
     if documents and not reader.observations and not errors:
         result.errors.append(RowError("file", "no Observation resources"))
     return result
+
+
+def iter_fhir_stream(stream: BinaryIO, *, name: str, default_tz: tzinfo | None = None,
+                     source: Source = Source.IMPORT,
+                     date_only_as_midnight: bool = False) -> Iterator[ParsedReading | RowError]:
+    """The readings and problems of a FHIR file read from ``stream`` (what the importer
+    calls; :func:`parse_fhir` collects the same)."""
+    result = parse_fhir(stream, name=name, default_tz=default_tz, source=source,
+                        date_only_as_midnight=date_only_as_midnight)
+    yield from result.errors
+    yield from result.readings

@@ -488,6 +488,15 @@ def parse_hl7_file(data: bytes | BinaryIO, *, name: str, default_tz: tzinfo | No
                     first_only=False)
 
 
+def iter_hl7_stream(stream: BinaryIO, *, name: str, default_tz: tzinfo | None = None,
+                    source: Source = Source.IMPORT) -> Iterator[ParsedReading | RowError]:
+    """The readings and problems of a file of ORU^R01 messages read from ``stream``, in file
+    order (what the importer calls; :func:`parse_hl7_file` collects the same)."""
+    result = parse_hl7_file(stream, name=name, default_tz=default_tz, source=source)
+    yield from result.errors
+    yield from result.readings
+
+
 # --- acknowledgement -------------------------------------------------------------------------
 
 
