@@ -37,7 +37,13 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from monitor.domain.reading_blocks import ReadingBlock
-from monitor.domain.readings import Reading, Source
+from monitor.domain.readings import (
+    EARLIEST_READING,
+    MAX_FUTURE_SKEW,
+    Reading,
+    Source,
+    time_problem,
+)
 from monitor.domain.sessions import Patient, Session, validate_session
 from monitor.resources import default_profile
 from monitor.store.database import Store
@@ -105,6 +111,7 @@ class ImportOptions:
     zero_is_missing: bool = False  # CSV: 0 means 'no value' (MIMIC numerics)
     date_only_as_midnight: bool = False  # FHIR: a date without time is 00:00
     by: str = ""  # who imports, recorded with the run
+    now: datetime | None = None  # the clock times are checked against (None: the real one)
 
 
 @dataclass
@@ -208,6 +215,10 @@ class _FileStream:
         self._rejected_rows: set[str] = set()
         self._patients_checked: dict[str, str | None] = {}
         self._last_percent = -1
+        self.now = options.now or datetime.now(UTC)
+        # Times outside these (UTC seconds) are refused: see readings.time_problem.
+        self._latest_ts = (self.now + MAX_FUTURE_SKEW).timestamp()
+        self._earliest_ts = EARLIEST_READING.timestamp()
 
     # -- the parser's output -------------------------------------------------------------
 
@@ -223,12 +234,18 @@ class _FileStream:
                 self._error(item)
                 continue
             if isinstance(item, ReadingBlock):
+                if not self._in_time(item):
+                    continue
                 target = self._route_block(item)
                 if target is None:
                     continue
                 batch.append((target, item))
                 count = len(item)
             else:
+                problem = time_problem(item.reading.taken_at, self.now)
+                if problem:
+                    self._reject(RowError(item.location, problem))
+                    continue
                 target = self._route(item)
                 if target is None:
                     continue
@@ -245,6 +262,22 @@ class _FileStream:
         self.check_cancel()
         if batch and not self._holding_back(stop_at_invalid):
             yield batch
+
+    def _in_time(self, block: ReadingBlock) -> bool:
+        """Leave out (and report) the block's rows taken at impossible times; False when no
+        row is left."""
+        stamps = [row[2] for row in block.rows]
+        if stamps and self._earliest_ts <= min(stamps) and max(stamps) <= self._latest_ts:
+            return True
+        kept = []
+        for row in block.rows:
+            if self._earliest_ts <= row[2] <= self._latest_ts:
+                kept.append(row)
+            else:
+                problem = time_problem(datetime.fromisoformat(row[1]), self.now)
+                self._reject(RowError(f"line {row[0]}", problem or "impossible time"))
+        block.rows = kept
+        return bool(kept)
 
     def _holding_back(self, stop_at_invalid: bool) -> bool:
         # Nothing more will be saved: the file is refused, or invalid with nothing skipped.

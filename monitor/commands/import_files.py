@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..app.importing import ImportOptions, ImportRejected, ImportReport, import_file
 from ..io.csv_format import parse_timestamp
@@ -44,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="who imports (recorded with the import)")
     parser.add_argument("--start", metavar="TIME",
                         help="start time for a CSV 'elapsed' column, e.g. 2024-05-01T10:00")
+    parser.add_argument("--tz", metavar="ZONE",
+                        help="time zone of times written without a UTC offset, e.g. "
+                             "Europe/Berlin (default: this computer's)")
     parser.add_argument("--zero-is-missing", action="store_true",
                         help="CSV: a 0 means 'no value' (monitor numerics exports)")
     parser.add_argument("--date-only-as-midnight", action="store_true",
@@ -52,9 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> ImportOptions | str:
+    zone = None
+    if args.tz:
+        try:
+            zone = ZoneInfo(args.tz.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            return (f"--tz: '{args.tz}' is not a time zone this computer knows (use an IANA "
+                    "name such as Europe/Berlin)")
     start = None
     if args.start:
-        start, problem = parse_timestamp(args.start, None)
+        start, problem = parse_timestamp(args.start, zone)
         if problem:
             return f"--start: {problem}"
     if args.patient is not None and not args.patient.strip():
@@ -62,6 +73,7 @@ def _options(args: argparse.Namespace) -> ImportOptions | str:
     target = (ImportTarget(session_id=args.session) if args.session is not None
               else ImportTarget(patient_id=args.patient.strip()) if args.patient else None)
     return ImportOptions(target=target, skip_invalid=args.skip_invalid, start=start,
+                         default_tz=zone,
                          zero_is_missing=args.zero_is_missing,
                          date_only_as_midnight=args.date_only_as_midnight, by=args.by)
 

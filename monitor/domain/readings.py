@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from .errors import FieldError
@@ -192,6 +192,23 @@ def validate_values(values: Mapping[Vital, float]) -> list[FieldError]:
                        "blood pressure needs both systolic and diastolic")
         )
     return errors
+
+
+#: No reading this app charts was taken before this: an older time in a file is a device
+#: whose clock was reset (1970, 2000) or a date column misread, not history to chart.
+EARLIEST_READING = datetime(1980, 1, 1, tzinfo=UTC)
+
+
+def time_problem(taken_at: datetime, now: datetime) -> str | None:
+    """Why a reading cannot have been taken at ``taken_at`` (aware), or None: later than
+    ``now`` (beyond the clock skew allowed between machines) or before
+    :data:`EARLIEST_READING`."""
+    if taken_at > now + MAX_FUTURE_SKEW:
+        return f"{taken_at.isoformat()} is in the future (now is {now:%Y-%m-%d %H:%M} UTC)"
+    if taken_at < EARLIEST_READING:
+        return (f"{taken_at.isoformat()} is before {EARLIEST_READING.year}: probably a device "
+                "clock that was reset, or a misread date; check the file's times")
+    return None
 
 
 def validate_reading(reading: Reading, now: datetime) -> list[FieldError]:

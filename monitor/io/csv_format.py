@@ -58,6 +58,8 @@ from monitor.domain.reading_blocks import (
 from monitor.domain.readings import Reading, ReadingStatus, Source, parse_value, validate_values
 from monitor.domain.vitals import VITAL_SPECS, Vital, derive_map
 
+from .limits import FIELD_BYTES, HEADER_COLUMNS, LINE_BYTES
+from .local_time import LocalZone
 from .parsed import (
     CSV,
     MAX_ERRORS,
@@ -65,7 +67,6 @@ from .parsed import (
     ParseResult,
     RowError,
     imported_reading,
-    localize,
     not_text_problem,
     source_detail,
     to_display_unit,
@@ -107,7 +108,11 @@ _VITAL_NAMES: dict[Vital, set[str]] = {
     },
 }
 _BP_NAMES = {"bp", "bloodpressure", "nibp", "nbp", "sysdia", "sbpdbp"}
-_ARTERIAL = re.compile(r"^(abp|art|ibp|ap)(sys|systolic|dia|dias|diastolic|mean|m|s|d)$")
+# Invasive pressures: arterial (ABP, ART, IBP, AP) and the pulmonary-artery, left/right
+# atrial, umbilical and femoral lines monitors export beside them (Philips PAP, LAP, RAP,
+# UAP, FAP; GE P1-P8).
+_INVASIVE = re.compile(r"^(abp|art|ibp|ap|pap|lap|rap|uap|fap|p[1-8])"
+                       r"(sys|systolic|dia|dias|diastolic|mean|m|s|d)$")
 _OTHER_NAMES = {
     "time": {
         "time", "timestamp", "datetime", "dateandtime", "takenat", "charttime", "recordedat",
@@ -196,7 +201,7 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
             other = "elapsed"
         if other is not None and other not in others:
             others[other] = _Column(index, header, other, unit=unit)
-        elif _ARTERIAL.match(key):
+        elif _INVASIVE.match(key):
             errors.append(RowError.not_charted(where, "invasive arterial pressure is not "
                                                "charted (only non-invasive BP); column ignored"))
         elif looks_like_vital(name) or looks_like_vital(header):
@@ -241,10 +246,17 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
 
 
 
+class _LineTooLong(Exception):
+    """A line went beyond :data:`LINE_BYTES`; ``args[0]`` is its number."""
+
+
 def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
     """Lines with their endings, split on CRLF, LF or a lone CR (exactly the line ends
-    ``bytes.splitlines`` knows), read chunk by chunk."""
+    ``bytes.splitlines`` knows), read chunk by chunk. Raises :class:`_LineTooLong` as soon as
+    a line is longer than the limit, so a file that is one endless line is refused after a
+    megabyte, not read whole."""
     pending = b""
+    count = 0
     while True:
         chunk = stream.read(_CHUNK)
         if not chunk:
@@ -252,7 +264,13 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
         lines = (pending + chunk).splitlines(keepends=True)
         # The last piece may be cut short by the chunk, or be a CR whose LF comes next.
         pending = lines.pop() if not lines[-1].endswith(b"\n") else b""
-        yield from lines
+        if len(pending) > LINE_BYTES.value:
+            raise _LineTooLong(count + len(lines) + 1)
+        for line in lines:
+            if len(line) > LINE_BYTES.value + 2:  # the limit is on the text, not its CRLF
+                raise _LineTooLong(count + 1)
+            count += 1
+            yield line
     if pending:
         yield pending
 
@@ -306,12 +324,18 @@ _TIME_HINT = "use ISO 8601, e.g. 2024-05-01T10:15:00+02:00, or YYYY-MM-DD HH:MM"
 
 
 def parse_timestamp(text: str, default_tz: tzinfo | None) -> tuple[datetime | None, str | None]:
-    """A date-and-time cell as an aware datetime, or (None, reason)."""
+    """A date-and-time cell as an aware datetime, or (None, reason). A time without offset
+    is in ``default_tz`` (None: this computer's zone); one that zone's clock shows twice or
+    never (a DST change) is refused (see :mod:`monitor.io.local_time`)."""
+    return _timestamp(text, LocalZone(default_tz))
+
+
+def _timestamp(text: str, zone: LocalZone) -> tuple[datetime | None, str | None]:
     value = text.strip()
     if len(value) > 10 and value[4] == "-":
         # ISO 8601 with a time, the usual cell: neither a bare date nor the dotted form.
         try:
-            return localize(datetime.fromisoformat(value), default_tz), None
+            return zone.aware(datetime.fromisoformat(value))
         except ValueError:
             return None, f"'{value}' is not a date and time ({_TIME_HINT})"
     if not value:
@@ -328,24 +352,22 @@ def parse_timestamp(text: str, default_tz: tzinfo | None) -> tuple[datetime | No
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None, f"'{text.strip()}' is not a date and time ({_TIME_HINT})"
-    return localize(moment, default_tz), None
+    return zone.aware(moment)
 
 
 def _combine(date_text: str, clock_text: str,
-             default_tz: tzinfo | None) -> tuple[datetime | None, str | None]:
+             zone: LocalZone) -> tuple[datetime | None, str | None]:
     clock = _CLOCK.match(clock_text.strip())
     if not clock and len(clock_text.strip()) > 8:
         # A full date and time under a 'time' header beside the date: it says the date itself.
-        moment, problem = parse_timestamp(clock_text, default_tz)
+        moment, problem = _timestamp(clock_text, zone)
         if moment is not None:
             return moment, None
     if not clock:
         return None, f"'{clock_text.strip()}' is not a time of day (use HH:MM or HH:MM:SS)"
     h, m, s, frac = clock.groups()
-    return parse_timestamp(
-        f"{date_text.strip()} {int(h):02d}:{m}:{s or '00'}{'.' + frac if frac else ''}",
-        default_tz,
-    )
+    return _timestamp(
+        f"{date_text.strip()} {int(h):02d}:{m}:{s or '00'}{'.' + frac if frac else ''}", zone)
 
 
 def _number(vital: Vital, text: str, unit: str,
@@ -381,6 +403,9 @@ class _Options:
     zero_is_missing: bool
     source: Source
 
+    def __post_init__(self) -> None:
+        self.zone = LocalZone(self.default_tz)
+
 
 def _row_time(layout: _Layout, cells: list[str], opts: _Options,
               where: str) -> tuple[datetime | None, RowError | None]:
@@ -389,10 +414,10 @@ def _row_time(layout: _Layout, cells: list[str], opts: _Options,
 
     if layout.time is not None:
         if layout.date is not None:
-            moment, problem = _combine(cell(layout.date), cell(layout.time), opts.default_tz)
+            moment, problem = _combine(cell(layout.date), cell(layout.time), opts.zone)
             header = f"{layout.date.header}' + '{layout.time.header}"
         else:
-            moment, problem = parse_timestamp(cell(layout.time), opts.default_tz)
+            moment, problem = _timestamp(cell(layout.time), opts.zone)
             header = layout.time.header
         return moment, (RowError(f"{where}, column '{header}'", problem) if problem else None)
     col = layout.elapsed
@@ -479,7 +504,7 @@ class _BulkPlan:
         # Elapsed time counts from the caller's start (None: the column holds the time).
         self.start = opts.start if layout.time is None else None
         self.elapsed_factor = layout.elapsed_factor
-        self.default_tz = opts.default_tz
+        self.zone = opts.zone
         self.zero_is_missing = opts.zero_is_missing
         self.source = opts.source
         self.detail = detail
@@ -526,7 +551,9 @@ class _BulkPlan:
             except ValueError:
                 return None
             if moment.tzinfo is None or moment.utcoffset() is None:
-                moment = localize(moment, self.default_tz)
+                moment = self.zone.aware(moment)[0]  # type: ignore[assignment]
+                if moment is None:  # a DST change: the general way says why
+                    return None
         if self.every_cell is not None:
             # The usual monitor export: every cell filled, no unit to convert, no zero to
             # drop. One C-level pass reads them all; an empty or odd cell falls through.
@@ -670,7 +697,17 @@ def iter_csv(
     reading each (what the importer wants for a big file); ``quick_rows`` False reads every
     row the general way (slower; for checking that both ways agree).
     Never raises on bad content; stops after ``MAX_ERRORS`` errors."""
-    opts = _Options(name, default_tz, start, zero_is_missing, source)
+    try:
+        yield from _iter_csv(stream, _Options(name, default_tz, start, zero_is_missing, source),
+                             progress, blocks, quick_rows)
+    except _LineTooLong as too_long:
+        yield LINE_BYTES.refusal(f"line {too_long.args[0]}")
+
+
+def _iter_csv(stream: BinaryIO, opts: _Options, progress: Callable[[int], None] | None,
+              blocks: bool, quick_rows: bool
+              ) -> Iterator[ParsedReading | ReadingBlock | RowError]:
+    start = opts.start
     raw = _raw_lines(stream)
     first = next(raw, b"")
     problem = not_text_problem(first[:4096], CSV, "save it as CSV UTF-8 (in Excel: 'CSV UTF-8 "
@@ -690,6 +727,9 @@ def iter_csv(
         return
     delimiter = _sniff_delimiter(header_text)
     header_cells = next(csv.reader([header_text], delimiter=delimiter), [])
+    if len(header_cells) > HEADER_COLUMNS.value:
+        yield HEADER_COLUMNS.refusal(f"line {header_line}", f"{len(header_cells):,} columns")
+        return
     layout, header_errors = _read_header(header_cells, header_line)
     yield from header_errors
     if layout is None:
@@ -715,6 +755,10 @@ def iter_csv(
         except StopIteration:
             break
         except csv.Error as e:
+            if "field larger than field limit" in str(e):  # an unclosed quote, or a blob
+                yield FIELD_BYTES.refusal(f"line {last + 1}",
+                                          "a quote opened on this line may never close")
+                return
             if block:
                 yield from _emit(block, blocks)
                 block, block_rows = _fresh(bulk)
@@ -759,8 +803,15 @@ def iter_csv(
         else:
             if len(cells) > len(header_cells) and any(c.strip() for c in
                                                       cells[len(header_cells):]):
-                outputs = [RowError(f"line {where}", f"{len(cells)} values but the header has "
+                outputs = [RowError(f"line {where}", f"{len(cells):,} values but the header has "
                                     f"{len(header_cells)} columns; row skipped")]
+            elif max(map(len, cells)) > FIELD_BYTES.value:
+                wide = max(range(len(cells)), key=lambda n: len(cells[n]))
+                column = (f", column '{header_cells[wide]}'" if wide < len(header_cells)
+                          else "")
+                yield FIELD_BYTES.refusal(f"line {where}{column}", f"{len(cells[wide]):,} "
+                                          "characters")
+                return
             else:
                 outputs = _row(plan, cells, first_line, seen)
         for out in outputs:

@@ -52,7 +52,7 @@ LINE_BYTES = Limit("a line", 1024 * 1024, "bytes", "CSV/TSV files",
                    "the longest monitor-export line seen is a few kilobytes")
 HEADER_COLUMNS = Limit("the header", 2_000, "columns", "CSV/TSV/XLSX files",
                        "a wide monitor export has a few hundred columns")
-FIELD_BYTES = Limit("a field", 64 * 1024, "bytes", "every format",
+FIELD_BYTES = Limit("a field", 64 * 1024, "bytes", "any file",
                     "a note is a few hundred characters; a value a few")
 MESSAGE_BYTES = Limit("a message", 4 * 1024 * 1024, "bytes", "HL7 v2 files and MLLP frames",
                       "an ORU^R01 of a day's readings is well under a megabyte")

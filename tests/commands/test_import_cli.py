@@ -117,7 +117,7 @@ def test_mimic_numerics_with_start_and_zeros(db_path: Path, shared_fixtures: Pat
                                              capsys) -> None:
     path = shared_fixtures / "timeseries" / "s25047-2704-05-04-10-44n.csv"
     code = main(["import", str(path), "--db", str(db_path), "--patient", "MIMIC",
-                 "--start", "2704-05-04T10:44:18Z", "--zero-is-missing", "--skip-invalid"])
+                 "--start", "2024-05-04T10:44:18Z", "--zero-is-missing", "--skip-invalid"])
     assert code == 1  # four impossible SpO2 values were rejected
     out = capsys.readouterr()
     assert "65 imported, 0 duplicates, 4 rejected" in out.out

@@ -20,11 +20,15 @@ class HostileCase:
     name: str
     file_name: str
     write: Callable[[Path, float], None]  # (path, scale 0..1]
-    message: str
+    message: str | tuple[str, ...]  # each must appear in what the command prints
     status: int = 1
     saved: int = 0
     big: bool = False
     options: tuple[str, ...] = ()  # extra ``main.py import`` options
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return (self.message,) if isinstance(self.message, str) else self.message
 
     def make(self, folder: Path, scale: float = 1.0) -> Path:
         """Write the case into ``folder`` and return its path."""
