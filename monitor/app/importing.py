@@ -55,7 +55,7 @@ from ..io.fhir import iter_fhir_stream
 from ..io.hl7v2 import iter_hl7_stream
 from ..io.limits import is_limit
 from ..io.parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError
-from ..io.read_ahead import ReadAhead
+from ..io.read_ahead import ReadAhead, start_method
 from .alerting import SessionAlerts
 
 #: Readings per bulk insert: large enough for executemany to pay, small enough that a cancel
@@ -440,8 +440,10 @@ def preview_file(store: Store, path: str | Path, options: ImportOptions = Import
 
 
 #: Files at least this big are read in a second process while this one writes (see
-#: read_ahead). Below it, starting that process (about 0.2 s) costs more than it saves.
+#: read_ahead). Below it, spawning that process (about 0.3 s) costs more than it saves;
+#: forking it (the command line) takes milliseconds, so it pays from FORKED_AHEAD_BYTES.
 AHEAD_BYTES = 8 * 1024 * 1024
+FORKED_AHEAD_BYTES = 256 * 1024
 
 
 def _read_file(path: Path, options: ImportOptions, stop_at_invalid: bool,
@@ -462,8 +464,9 @@ def _reads_ahead(path: Path) -> bool:
         return False  # a daemonic process (a Pool worker) may not start another
     if (os.cpu_count() or 1) < 2:
         return False  # one core: the two processes would only take turns
+    threshold = FORKED_AHEAD_BYTES if start_method() == "fork" else AHEAD_BYTES
     try:
-        return path.stat().st_size >= AHEAD_BYTES
+        return path.stat().st_size >= min(threshold, AHEAD_BYTES)
     except OSError:
         return False  # read here, which reports why the file cannot be read
 

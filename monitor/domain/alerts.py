@@ -34,7 +34,7 @@ arrived; use it after late charting, imports, corrections or entered-in-error ma
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import Enum, IntEnum, StrEnum
 from types import MappingProxyType
@@ -232,13 +232,14 @@ class Alert:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe form: enums as their values, times as ISO 8601 strings."""
         data: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
+        values = self.__dict__
+        for name in _ALERT_FIELDS:  # fields() per call was most of the time of an import
+            value = values[name]
             if isinstance(value, datetime):
                 value = value.isoformat()
             elif isinstance(value, Enum):
                 value = value.value
-            data[f.name] = value
+            data[name] = value
         return data
 
     @classmethod
@@ -252,6 +253,23 @@ class Alert:
         values["priority"] = AlertPriority(values["priority"])
         values["vital"] = Vital(values["vital"]) if values.get("vital") else None
         return cls(**values)
+
+
+#: Alert's fields in sorted order: to_dict builds its dict in this order, so that JSON of it
+#: reads the same with or without ``sort_keys`` (the store writes it without, faster).
+_ALERT_FIELDS: tuple[str, ...] = tuple(sorted(f.name for f in fields(Alert)))
+_FIELD_SET = frozenset(_ALERT_FIELDS)
+
+
+def _changed(alert: Alert, **changes: Any) -> Alert:
+    """``dataclasses.replace`` for an :class:`Alert`, which has no ``__post_init__`` to run:
+    the engine makes a new snapshot for every reading of an ongoing condition, and
+    ``replace`` (a call of ``__init__`` through ``fields``) was most of an import's time."""
+    if not changes.keys() <= _FIELD_SET:
+        raise TypeError(f"Alert has no field {sorted(changes.keys() - _FIELD_SET)}")
+    snapshot = object.__new__(Alert)
+    snapshot.__dict__.update(alert.__dict__, **changes)
+    return snapshot
 
 
 @dataclass(frozen=True)
@@ -441,13 +459,13 @@ class AlertEngine:
         newest = {a.condition: a for a in unresolved}
         events: list[AlertEvent] = []
         for alert in unresolved:
-            carried = self._put(replace(alert, id=self._next_id))
+            carried = self._put(_changed(alert, id=self._next_id))
             self._next_id += 1
             successor = newest[alert.condition]
             if successor is alert:
                 self._open[alert.condition] = carried.id
                 continue
-            ended = self._put(replace(carried, resolved_at=successor.raised_at,
+            ended = self._put(_changed(carried, resolved_at=successor.raised_at,
                                       reminder_due_at=None))
             events.append(AlertEvent(AlertEventType.RESOLVED, successor.raised_at, ended))
         return events
@@ -535,7 +553,7 @@ class AlertEngine:
             return []
         self._acks.append(Acknowledgement(alert.condition, initials, at))
         acked = self._put(
-            replace(
+            _changed(
                 alert,
                 acknowledged_by=initials,
                 acknowledged_at=at,
@@ -569,7 +587,7 @@ class AlertEngine:
             alert = self._alerts[alert_id]
             due = alert.reminder_due_at
             if alert.state is AlertState.ACKNOWLEDGED and due is not None and now >= due:
-                reminded = self._put(replace(alert, reminder_due_at=now + self._reminder))
+                reminded = self._put(_changed(alert, reminder_due_at=now + self._reminder))
                 events.append(AlertEvent(AlertEventType.REMINDED, now, reminded))
         s = self._settings
         late = None if next_due_at is None else now - next_due_at
@@ -649,14 +667,14 @@ class AlertEngine:
             if alert_id is None:
                 continue
             alert = self._put(
-                replace(self._alerts[alert_id], last_value=value, last_seen_at=seen_at)
+                _changed(self._alerts[alert_id], last_value=value, last_seen_at=seen_at)
             )
             if not self._holds(vital, direction, value):
                 if not alert.latched:
                     events.append(self._clear(alert, at))
                 continue
             if alert.latched:
-                alert = self._put(replace(alert, latched=False))
+                alert = self._put(_changed(alert, latched=False))
                 events.append(AlertEvent(AlertEventType.RECURRED, at, alert))
             if c.direction == direction and AlertPriority.for_severity(c.severity) > alert.priority:
                 events.append(self._escalate(alert, c, at))
@@ -708,7 +726,8 @@ class AlertEngine:
         raised = self._raise_physiological(key, c, at, at)
         events = [raised]
         newest = self._seen[vital]
-        alert = self._put(replace(raised.alert, last_value=newest.value, last_seen_at=newest.at))
+        alert = self._put(_changed(raised.alert, last_value=newest.value,
+                                   last_seen_at=newest.at))
         if not self._holds(vital, c.direction or "", newest.value):
             events.append(self._clear(alert, newest.at))
         return events
@@ -748,7 +767,7 @@ class AlertEngine:
     def _escalate(self, alert: Alert, c: Classification, at: datetime) -> AlertEvent:
         # Escalation breaks through an acknowledgement: the worse condition needs a new one.
         escalated = self._put(
-            replace(
+            _changed(
                 alert,
                 priority=AlertPriority.for_severity(c.severity),
                 value=c.value,
@@ -770,13 +789,13 @@ class AlertEngine:
             and alert.priority is AlertPriority.HIGH
             and alert.acknowledged_at is None
         ):
-            latched = self._put(replace(alert, latched=True))
+            latched = self._put(_changed(alert, latched=True))
             return AlertEvent(AlertEventType.LATCHED, at, latched)
         return self._resolve(alert, at)
 
     def _resolve(self, alert: Alert, at: datetime) -> AlertEvent:
         del self._open[alert.condition]
-        resolved = self._put(replace(alert, resolved_at=at, reminder_due_at=None))
+        resolved = self._put(_changed(alert, resolved_at=at, reminder_due_at=None))
         return AlertEvent(AlertEventType.RESOLVED, at, resolved)
 
     def _technical(
@@ -795,7 +814,7 @@ class AlertEngine:
             alert = self._alerts[alert_id]
             if not present:
                 return [self._resolve(alert, now)]
-            self._put(replace(alert, last_value=value, last_seen_at=now))
+            self._put(_changed(alert, last_value=value, last_seen_at=now))
             return []
         if not present:
             return []

@@ -101,14 +101,23 @@ class ClinicalRecords:
         if not events:
             return
         with self._write() as db:
+            # An import of a long, unsettled record reports hundreds of thousands of events:
+            # each alert is written once, in its latest state, and the events in one go
+            # (an alert's priority never drops, so the session's worst alert, kept by a
+            # trigger, comes out the same as writing every state in turn).
+            conn = db.conn
+            now = _now()
+            latest: dict[tuple[str, str], Alert] = {}
             for event in events:
-                row_id = _upsert_alert(db, session_id, event.alert)
-                db.table("alert_events").insert({
-                    "session_id": session_id, "alert_row": row_id,
-                    "type": event.type.value, "at": event.at.isoformat(),
-                    "detail": json.dumps(event.alert.to_dict(), sort_keys=True),
-                    "recorded_at": _now(),
-                })
+                latest[(event.alert.condition, event.alert.raised_at.isoformat())] = event.alert
+            row_ids = _write_alerts(conn, session_id, latest)
+            conn.executemany(
+                "INSERT INTO alert_events (session_id, alert_row, type, at, detail, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(session_id, row_ids[(e.alert.condition, e.alert.raised_at.isoformat())],
+                  e.type.value, e.at.isoformat(), _alert_json(e.alert), now)
+                 for e in events])
+            for event in events:
                 if event.type is AlertEventType.ACKNOWLEDGED:
                     a = event.alert
                     db.table("alert_acks").insert({
@@ -145,8 +154,8 @@ class ClinicalRecords:
         (never deleted)."""
         alerts = list(alerts)
         with self._write() as db:
-            for alert in alerts:
-                _upsert_alert(db, session_id, alert)
+            _write_alerts(db.conn, session_id,
+                          {(a.condition, a.raised_at.isoformat()): a for a in alerts})
         self.withdraw_alerts_except(session_id, alerts, withdraw_reason)
 
     def withdraw_alerts_except(self: Store, session_id: int, keep: Iterable[Alert],
@@ -246,25 +255,55 @@ class ClinicalRecords:
         return schedule_from_dict(json.loads(rows[0]["schedule"])) if rows else None
 
 
-def _upsert_alert(db: Any, session_id: int, alert: Alert) -> int:
-    row = {
-        "session_id": session_id, "condition": alert.condition, "kind": alert.kind.value,
-        "vital": alert.vital.value if alert.vital else None,
-        "priority": int(alert.priority), "value": alert.value, "limit_value": alert.limit,
-        "message": alert.message, "raised_at": alert.raised_at.isoformat(),
-        "raised_ts": alert.raised_at.timestamp(),
-        "escalated_at": alert.escalated_at.isoformat() if alert.escalated_at else None,
-        "acknowledged_by": alert.acknowledged_by,
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at
-        else None,
-        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
-        "latched": int(alert.latched),
-        "snapshot": json.dumps(alert.to_dict(), sort_keys=True),
-    }
-    existing = db.execute(
-        "SELECT id FROM alerts WHERE session_id = ? AND condition = ? AND raised_at = ?",
-        [session_id, alert.condition, row["raised_at"]]).fetchone()
-    if existing is None:
-        return int(db.table("alerts").insert(row).last_pk)
-    db.table("alerts").update(existing[0], row)
-    return int(existing[0])
+_ALERT_COLUMNS = ("session_id", "condition", "kind", "vital", "priority", "value",
+                  "limit_value", "message", "raised_at", "raised_ts", "escalated_at",
+                  "acknowledged_by", "acknowledged_at", "resolved_at", "latched", "snapshot")
+_INSERT_ALERT = (f"INSERT INTO alerts (id, {', '.join(_ALERT_COLUMNS)}) "
+                 f"VALUES (?, {', '.join('?' * len(_ALERT_COLUMNS))})")
+_UPDATE_ALERT = (f"UPDATE alerts SET {', '.join(f'{c} = ?' for c in _ALERT_COLUMNS)} "
+                 "WHERE id = ?")
+
+
+def _alert_json(alert: Alert) -> str:
+    # to_dict gives its keys sorted: the same text as sort_keys=True, which costs more.
+    return json.dumps(alert.to_dict())
+
+
+def _alert_row(session_id: int, alert: Alert) -> tuple[Any, ...]:
+    """The alerts row of ``alert``, in :data:`_ALERT_COLUMNS` order."""
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    return (session_id, alert.condition, alert.kind.value,
+            alert.vital.value if alert.vital else None, int(alert.priority), alert.value,
+            alert.limit, alert.message, alert.raised_at.isoformat(),
+            alert.raised_at.timestamp(), iso(alert.escalated_at), alert.acknowledged_by,
+            iso(alert.acknowledged_at), iso(alert.resolved_at), int(alert.latched),
+            _alert_json(alert))
+
+
+def _write_alerts(conn: Any, session_id: int, latest: dict[tuple[str, str], Alert]
+                  ) -> dict[tuple[str, str], int]:
+    """Insert or update each alert (keyed by condition and raised-at); their row ids."""
+    row_ids: dict[tuple[str, str], int] = {}
+    fresh: list[tuple[tuple[str, str], Alert]] = []
+    updates: list[tuple[Any, ...]] = []
+    find = "SELECT id FROM alerts WHERE session_id = ? AND condition = ? AND raised_at = ?"
+    for key, alert in latest.items():
+        existing = conn.execute(find, [session_id, *key]).fetchone()
+        if existing is None:
+            fresh.append((key, alert))
+        else:
+            row_ids[key] = int(existing[0])
+            updates.append((*_alert_row(session_id, alert), int(existing[0])))
+    if updates:
+        conn.executemany(_UPDATE_ALERT, updates)
+    if fresh:
+        # The transaction is ours (write lock held): new rows take the next ids in turn.
+        next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM alerts").fetchone()[0]
+        rows = []
+        for offset, (key, alert) in enumerate(fresh):
+            row_ids[key] = next_id + offset
+            rows.append((next_id + offset, *_alert_row(session_id, alert)))
+        conn.executemany(_INSERT_ALERT, rows)
+    return row_ids

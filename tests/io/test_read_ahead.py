@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Generator
 from functools import partial
 from pathlib import Path
@@ -178,3 +180,17 @@ def test_on_one_core_the_file_is_read_here(store: Store, tmp_path: Path, monkeyp
     monkeypatch.setattr(importer.os, "cpu_count", lambda: 1)
     report = import_file(store, write(tmp_path, "v.csv", csv_rows(100)), into(session_for(store)))
     assert report.new == 100 and ahead_always == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+@pytest.mark.parametrize(("setup", "expected"), [
+    ("", "fork"),  # the command line: one thread, no Qt
+    ("import PySide6.QtCore", "spawn"),  # the window: Qt's threads may hold locks
+    ("import threading, time; threading.Thread(target=time.sleep, args=(1,), daemon=True)"
+     ".start()", "spawn"),
+])
+def test_the_reader_is_forked_only_where_that_is_safe(setup: str, expected: str) -> None:
+    code = f"{setup}\nfrom monitor.io.read_ahead import start_method\nprint(start_method())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == expected
