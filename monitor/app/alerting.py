@@ -120,12 +120,16 @@ class SessionAlerts:
 
     # -- keeping up ------------------------------------------------------------------------
 
-    def update(self, session_id: int) -> AlertUpdate:
+    def update(self, session_id: int, *, keep_events: bool = True) -> AlertUpdate:
         """Bring the recorded alerts of ``session_id`` up to date with what is stored for
         it, and return what was recorded. Joins the caller's transaction (call it in the
         transaction that stored the change); opens its own otherwise. Writes nothing when
         everything is already evaluated. On a read-only store the evaluation is kept in
-        memory only (see :meth:`active`)."""
+        memory only (see :meth:`active`).
+
+        ``keep_events`` False (an import of a long record) records the events a chunk of
+        readings at a time and returns none of them, so memory stays bounded however many
+        alerts the record raises."""
         if self._current(session_id) is not None:
             return AlertUpdate()
         if self.store.read_only:
@@ -133,7 +137,7 @@ class SessionAlerts:
             return AlertUpdate()
         try:
             with self.store.transaction():
-                return self._catch_up(session_id)
+                return self._catch_up(session_id, keep_events=keep_events)
         except BaseException:
             # Whatever this instance holds for the session may be ahead of the database
             # (the transaction rolled back): read it back next time.
@@ -274,7 +278,7 @@ class SessionAlerts:
             raise
         return AlertUpdate((*caught_up.events, *events), caught_up.replayed)
 
-    def _catch_up(self, session_id: int) -> AlertUpdate:
+    def _catch_up(self, session_id: int, *, keep_events: bool = True) -> AlertUpdate:
         """Inside a write transaction: carry on from the saved state, or replay."""
         store = self.store
         session = store.get_session(session_id)
@@ -290,13 +294,13 @@ class SessionAlerts:
         versions = store.profile_versions(session_id)
         if kept is not None and kept.inputs.marks == inputs.marks and kept.baseline == baseline:
             try:
-                return self._carry_on(session, kept, versions, inputs)
+                return self._carry_on(session, kept, versions, inputs, keep_events)
             except _NeedsReplay:
                 pass
         return self._replay(session, versions, inputs)
 
     def _carry_on(self, session: Session, kept: _Kept, versions: list[ProfileVersion],
-                  inputs: AlertInputs) -> AlertUpdate:
+                  inputs: AlertInputs, keep_events: bool = True) -> AlertUpdate:
         assert session.id is not None
         until = kept.evaluated_until
         engine = self._engine_from(kept, session)
@@ -308,8 +312,14 @@ class SessionAlerts:
             raise _NeedsReplay
         chunks = self.store.reading_chunks_after(
             session.id, kept.inputs.readings_through, inputs.readings_through)
+        session_id = session.id
+
+        def record(chunk_events: list[AlertEvent]) -> None:
+            self.store.record_alert_events(session_id, chunk_events)
+            engine.forget_resolved()  # recorded: the engine needs only what is unresolved
+
         events, newest = feed(engine, chunks, versions, self.shipped, acks, new_versions,
-                              after=until)
+                              after=until, record=None if keep_events else record)
         events += self._after(session, engine)
         self.store.record_alert_events(session.id, events)
         self._save(session.id, engine, inputs, kept.baseline,
@@ -400,18 +410,22 @@ Rows = list[tuple[Any, ...]]
 def feed(engine: AlertEngine, chunks: Iterable[Rows], versions: Sequence[ProfileVersion],
          shipped: ProfileVersion, acks: Sequence[Acknowledgement],
          new_versions: Sequence[ProfileVersion], *, after: datetime | None = None,
-         collect: bool = True) -> tuple[list[AlertEvent], datetime | None]:
+         collect: bool = True, record: Callable[[list[AlertEvent]], None] | None = None
+         ) -> tuple[list[AlertEvent], datetime | None]:
     """Feed ``engine`` the store's reading rows (in time order, a chunk at a time), with
     ``acks`` and ``new_versions`` merged in at their moments; return the events (when
     ``collect``) and the newest reading time fed.
 
     ``after`` set means carrying on from a saved state: every row must be a plain current
     reading no older than ``after`` and than the rows before it, else :class:`_NeedsReplay`.
+    ``record`` set is given the events chunk by chunk instead (none are returned).
 
     With no acknowledgement or threshold version to merge (an import, the live feed, most
     replays), a stretch of rows that are all normal while the engine is quiet is taken in
     one step (classified with numpy, as ``domain.vectorized`` does for the chart): only the
-    newest value of each vital is noted, exactly what the engine does one by one."""
+    newest value of each vital is noted, exactly what the engine does one by one. So is a
+    stretch while every unresolved alert is latched (a HIGH alert whose condition cleared
+    and that nobody has acknowledged, as in any import) and no value brings one back."""
     newest: list[datetime | None] = [after]
     floor = [after.timestamp() if after is not None else -math.inf]
 
@@ -435,8 +449,12 @@ def feed(engine: AlertEngine, chunks: Iterable[Rows], versions: Sequence[Profile
                        collect=collect), newest[0]
     events: list[AlertEvent] = []
     for chunk in chunks:
-        events += _feed_chunk(engine, checked(chunk))
-    return (events if collect else []), newest[0]
+        fed = _feed_chunk(engine, checked(chunk))
+        if record is not None:
+            record(fed)
+        elif collect:
+            events += fed
+    return events, newest[0]
 
 
 def _feed_chunk(engine: AlertEngine, chunk: Rows) -> list[AlertEvent]:
@@ -448,8 +466,17 @@ def _feed_chunk(engine: AlertEngine, chunk: Rows) -> list[AlertEvent]:
     events: list[AlertEvent] = []
     i, n = 0, len(chunk)
     while i < n:
-        if engine.quiet:
-            ahead = np.flatnonzero(abnormal[i:])
+        if engine.quiet or engine.settled:
+            blocked = abnormal[i:]
+            for vital, direction in engine.latched_conditions():
+                # A latched alert's condition returns when the value is abnormal by its
+                # hysteresis margin: such a row takes the exact way.
+                margin = engine.settings.margin(vital)
+                shifted = values[i:, _VITALS.index(vital)] + (
+                    margin if direction == "high" else -margin)
+                blocked = blocked | (severity_codes(engine.profile, vital, shifted,
+                                                    engine.baseline) != 0)
+            ahead = np.flatnonzero(blocked)
             j = i + int(ahead[0]) if ahead.size else n
             if j > i:
                 engine.note_normal(_newest_values(chunk, values, i, j))

@@ -525,7 +525,7 @@ def import_file(store: Store, path: str | Path, options: ImportOptions = ImportO
     def record_alerts(written: list[SessionImport]) -> None:
         for result in written:
             if result.imported and result.session_id is not None:
-                recorder.update(result.session_id)
+                recorder.update(result.session_id, keep_events=False)
 
     totals = store.commit_import(checked(), run=run, by=options.by,
                                  before_commit=record_alerts)

@@ -431,13 +431,39 @@ class AlertEngine:
     def baseline(self) -> Mapping[Vital, float]:
         return MappingProxyType(self._baseline)
 
+    @property
+    def settled(self) -> bool:
+        """Nothing waiting to persist and every unresolved alert latched (its condition
+        cleared, waiting to be acknowledged): a normal value would only be noted, on the
+        latched alert of its vital too, unless it is abnormal by the hysteresis margin
+        (see :meth:`latched_conditions`)."""
+        if self._runs:
+            return False
+        return all(self._alerts[i].latched for i in self._open.values())
+
+    def latched_conditions(self) -> list[tuple[Vital, str]]:
+        """(vital, direction) of each unresolved latched physiological alert."""
+        found = []
+        for alert_id in self._open.values():
+            alert = self._alerts[alert_id]
+            if alert.latched and alert.vital is not None:
+                direction = "high" if alert.condition.endswith("-high") else "low"
+                found.append((alert.vital, direction))
+        return found
+
     def note_normal(self, newest: Mapping[Vital, tuple[float, datetime]]) -> None:
         """Take the newest of a stretch of values that all classify normal against this
-        engine's profile and baseline, while it is :attr:`quiet`: exactly what
-        :meth:`on_reading` does with each of them, at a fraction of the cost (a long session
-        is mostly such stretches). The caller vouches for both conditions."""
+        engine's profile and baseline (latched conditions included, by their margin), while
+        it is :attr:`quiet` or :attr:`settled`: exactly what :meth:`on_reading` does with
+        each of them, at a fraction of the cost (a long session is mostly such stretches).
+        The caller vouches for both conditions."""
         for vital, (value, at) in newest.items():
             self._seen[vital] = _Seen(value, at)
+            for _, key in _KEYS[vital]:
+                alert_id = self._open.get(key)
+                if alert_id is not None:  # latched: it notes the newest value it saw
+                    self._put(_changed(self._alerts[alert_id], last_value=value,
+                                       last_seen_at=at))
 
     def newest_seen(self) -> datetime | None:
         """The time of the newest value evaluated, or None before any."""
@@ -495,6 +521,14 @@ class AlertEngine:
     def history(self) -> list[Alert]:
         """Every alert ever raised, in the order raised."""
         return list(self._alerts.values())
+
+    def forget_resolved(self) -> None:
+        """Drop resolved alerts from memory (after the caller recorded them): a long
+        record raises hundreds of thousands, and only unresolved ones can still change.
+        :meth:`history` then lists only what was raised or still open since."""
+        open_ids = set(self._open.values())
+        self._alerts = {i: a for i, a in self._alerts.items()
+                        if i in open_ids or a.resolved_at is None}
 
     def alert(self, alert_id: int) -> Alert:
         """The current snapshot of one alert. Raises KeyError for an unknown id."""
