@@ -464,19 +464,27 @@ def _feed_chunk(engine: AlertEngine, chunk: Rows) -> list[AlertEvent]:
         abnormal |= severity_codes(engine.profile, vital, values[:, column],
                                    engine.baseline) != 0
     events: list[AlertEvent] = []
+    # Rows a latched alert's condition may come back in (abnormal by the vital's hysteresis
+    # margin), per latched condition: worked out once per chunk, not once per stretch.
+    held: dict[tuple[Vital, str], np.ndarray] = {}
+
+    def holding(vital: Vital, direction: str) -> np.ndarray:
+        if (vital, direction) not in held:
+            margin = engine.settings.margin(vital)
+            shifted = values[:, _VITALS.index(vital)] + (
+                margin if direction == "high" else -margin)
+            held[(vital, direction)] = severity_codes(engine.profile, vital, shifted,
+                                                      engine.baseline) != 0
+        return held[(vital, direction)]
+
     i, n = 0, len(chunk)
     while i < n:
         if engine.quiet or engine.settled:
-            blocked = abnormal[i:]
+            blocked = abnormal
             for vital, direction in engine.latched_conditions():
-                # A latched alert's condition returns when the value is abnormal by its
-                # hysteresis margin: such a row takes the exact way.
-                margin = engine.settings.margin(vital)
-                shifted = values[i:, _VITALS.index(vital)] + (
-                    margin if direction == "high" else -margin)
-                blocked = blocked | (severity_codes(engine.profile, vital, shifted,
-                                                    engine.baseline) != 0)
-            ahead = np.flatnonzero(blocked)
+                # Such a row takes the exact way.
+                blocked = blocked | holding(vital, direction)
+            ahead = np.flatnonzero(blocked[i:])
             j = i + int(ahead[0]) if ahead.size else n
             if j > i:
                 engine.note_normal(_newest_values(chunk, values, i, j))

@@ -496,7 +496,8 @@ class _BulkPlan:
     says what is wrong with it, so both ways give the same readings and the same messages
     (a test holds them equal)."""
 
-    def __init__(self, layout: _Layout, opts: _Options, width: int, detail: str):
+    def __init__(self, layout: _Layout, opts: _Options, width: int, detail: str,
+                 delimiter: str = ","):
         column = layout.time or layout.elapsed
         assert column is not None
         self.width = width
@@ -508,6 +509,9 @@ class _BulkPlan:
         self.zero_is_missing = opts.zero_is_missing
         self.source = opts.source
         self.detail = detail
+        # A file separated by semicolons or tabs may write decimal commas (what the general
+        # way reads too: parse_value turns the comma into a point).
+        self.decimal_comma = delimiter != ","
         self.cells = [(col.index, _VITAL_ORDER.index(col.vital), unit_factor(col.vital, col.unit))
                       for col in layout.vitals if col.vital is not None]
         # For rows whose every vital cell holds a number: pick the cells, then put the
@@ -522,16 +526,24 @@ class _BulkPlan:
 
     @classmethod
     def for_layout(cls, layout: _Layout, opts: _Options, width: int,
-                   detail: str) -> _BulkPlan | None:
+                   detail: str, delimiter: str = ",") -> _BulkPlan | None:
         """The plan, or None when rows of this layout must each go the general way."""
         timed = (layout.time is not None and layout.date is None
                  or layout.time is None and opts.start is not None)
         simple = (timed and not layout.text
                   and all(col.kind == "vital" for col in layout.vitals))
-        return cls(layout, opts, width, detail) if simple else None
+        return cls(layout, opts, width, detail, delimiter) if simple else None
 
     def block(self) -> ReadingBlock:
         return ReadingBlock(self.source, self.detail)
+
+    def _comma_numbers(self, picked: tuple[str, ...]) -> list[float] | None:
+        if not self.decimal_comma:
+            return None
+        try:
+            return [float(text.replace(",", ".")) for text in picked]
+        except ValueError:
+            return None
 
     def read(self, cells: list[str]) -> tuple[datetime, RowValues] | None:
         """The row's time and values (MAP not yet derived), or None to go the general way."""
@@ -557,11 +569,12 @@ class _BulkPlan:
         if self.every_cell is not None:
             # The usual monitor export: every cell filled, no unit to convert, no zero to
             # drop. One C-level pass reads them all; an empty or odd cell falls through.
+            picked = self.every_cell(cells)
             try:
-                numbers = list(map(float, self.every_cell(cells)))
+                numbers = list(map(float, picked))
             except ValueError:
-                pass
-            else:
+                numbers = self._comma_numbers(picked)
+            if numbers is not None:
                 numbers.append(None)  # type: ignore[arg-type]
                 row = self.in_vital_order(numbers)
                 return (moment, row) if plausible_row(row) else None
@@ -572,10 +585,16 @@ class _BulkPlan:
                 continue
             try:
                 # What float() reads the general way reads too (after strip and a decimal
-                # comma); anything else (70%, n/a, 1,5) goes the general way.
+                # comma); anything else (70%, n/a, 1,5 in a comma-separated file) goes the
+                # general way.
                 value = float(text)
             except ValueError:
-                return None
+                if not self.decimal_comma:
+                    return None
+                try:
+                    value = float(text.replace(",", "."))
+                except ValueError:
+                    return None
             if value == 0 and self.zero_is_missing:
                 continue
             values[slot] = value if factor == 1.0 else round(value * factor, 1)
@@ -742,7 +761,7 @@ def _iter_csv(stream: BinaryIO, opts: _Options, progress: Callable[[int], None] 
         return
     error_count = len(header_errors)
     plan = _RowPlan(layout, opts)
-    bulk = (_BulkPlan.for_layout(layout, opts, len(header_cells), plan.detail)
+    bulk = (_BulkPlan.for_layout(layout, opts, len(header_cells), plan.detail, delimiter)
             if quick_rows else None)
     block, block_rows = _fresh(bulk)
     seen = RecentMoments(SAME_TIME_WINDOW)

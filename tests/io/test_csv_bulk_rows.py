@@ -63,6 +63,8 @@ EXAMPLES = {
              "2024-05-01T08:00Z,16,10.7,97\n2024-05-01T08:01Z,16.5,11,99%\n",
     "quoted cells over two lines": 'time,HR\n2024-05-01T08:00Z,"70"\n2024-05-01T08:01Z,"7\n1"\n'
                                    "2024-05-01T08:02Z,72\n",
+    "semicolons and decimal commas": "time;SBP;DBP;HR;SpO2\n2024-05-01T08:00Z;120,5;80,0;70;97,5\n"
+             "2024-05-01T08:01Z;121;80,5;71,25;98\n2024-05-01T08:02Z;12,0,5;80;70;97\n",
     "not UTF-8 in the middle": None,
 }
 
@@ -128,3 +130,12 @@ def test_random_files_read_the_same_both_ways(rows):
     quick, general = _both_ways(text.encode(), default_tz=UTC)
     assert quick == general
     assert all(isinstance(item, tuple | RowError) for item in quick)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_time, _cell, _cell, _cell, _cell), max_size=25))
+def test_random_semicolon_files_read_the_same_both_ways(rows):
+    # Separated by semicolons, cells may hold decimal commas: 99,5 is 99.5 both ways.
+    text = "time;SBP;DBP;HR;RR\n" + "\n".join(";".join(row) for row in rows)
+    quick, general = _both_ways(text.encode(), default_tz=UTC)
+    assert quick == general
