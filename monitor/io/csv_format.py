@@ -79,7 +79,8 @@ CANONICAL_COLUMNS = (
 )
 _CHUNK = 64 * 1024
 _MISSING = {"", "-", "--", "---", "n/a", "na", "null", "none"}
-_FORMULA_START = ("=", "+", "-", "@")
+# What a spreadsheet may run as a formula (OWASP CSV injection: also a leading tab or CR).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Header names, lower-case with everything but letters and digits removed.
 _VITAL_NAMES: dict[Vital, set[str]] = {
