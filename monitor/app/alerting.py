@@ -310,8 +310,11 @@ class SessionAlerts:
                 (v.changed_at is not None and v.changed_at < until) for v in new_versions
         ) or until is not None and any(a.at < until for a in acks):
             raise _NeedsReplay
+        # Nothing to merge by time: the feed reads slim rows, and full ones only where it
+        # evaluates reading by reading.
+        slim = not acks and not new_versions
         chunks = self.store.reading_chunks_after(
-            session.id, kept.inputs.readings_through, inputs.readings_through)
+            session.id, kept.inputs.readings_through, inputs.readings_through, slim=slim)
         session_id = session.id
 
         def record(chunk_events: list[AlertEvent]) -> None:
@@ -319,7 +322,8 @@ class SessionAlerts:
             engine.forget_resolved()  # recorded: the engine needs only what is unresolved
 
         events, newest = feed(engine, chunks, versions, self.shipped, acks, new_versions,
-                              after=until, record=None if keep_events else record)
+                              after=until, record=None if keep_events else record,
+                              full_rows=self.store.full_rows if slim else None)
         events += self._after(session, engine)
         self.store.record_alert_events(session.id, events)
         self._save(session.id, engine, inputs, kept.baseline,
@@ -347,7 +351,8 @@ class SessionAlerts:
         """An engine that has seen the whole session, streamed from the store."""
         assert session.id is not None
         acks = self.store.acknowledgements(session.id)
-        chunks = self.store.current_reading_chunks(session.id)
+        slim = not acks and not any(v.changed_at is not None for v in versions)
+        chunks = self.store.current_reading_chunks(session.id, slim=slim)
         first = next(chunks, None)
         moments = [*(a.at for a in acks),
                    *([datetime.fromisoformat(first[0][ROW_TAKEN_AT])] if first else [])]
@@ -356,7 +361,8 @@ class SessionAlerts:
         steps = [v for v in versions if v.changed_at is not None
                  and (start is None or v.changed_at > start)]
         _, newest = feed(engine, itertools.chain([first] if first else [], chunks), versions,
-                         self.shipped, acks, steps, collect=False)
+                         self.shipped, acks, steps, collect=False,
+                         full_rows=self.store.full_rows if slim else None)
         return engine, _latest(newest, acks, steps)
 
     def _after(self, session: Session, engine: AlertEngine) -> list[AlertEvent]:
@@ -410,7 +416,8 @@ Rows = list[tuple[Any, ...]]
 def feed(engine: AlertEngine, chunks: Iterable[Rows], versions: Sequence[ProfileVersion],
          shipped: ProfileVersion, acks: Sequence[Acknowledgement],
          new_versions: Sequence[ProfileVersion], *, after: datetime | None = None,
-         collect: bool = True, record: Callable[[list[AlertEvent]], None] | None = None
+         collect: bool = True, record: Callable[[list[AlertEvent]], None] | None = None,
+         full_rows: Callable[[Sequence[int]], Rows] | None = None
          ) -> tuple[list[AlertEvent], datetime | None]:
     """Feed ``engine`` the store's reading rows (in time order, a chunk at a time), with
     ``acks`` and ``new_versions`` merged in at their moments; return the events (when
@@ -419,6 +426,9 @@ def feed(engine: AlertEngine, chunks: Iterable[Rows], versions: Sequence[Profile
     ``after`` set means carrying on from a saved state: every row must be a plain current
     reading no older than ``after`` and than the rows before it, else :class:`_NeedsReplay`.
     ``record`` set is given the events chunk by chunk instead (none are returned).
+    ``full_rows`` set means the chunks are slim (see the store's ``reading_chunks_after``):
+    it gives the full rows of the readings evaluated one by one. Never with acks or
+    versions to merge, which read every row whole.
 
     With no acknowledgement or threshold version to merge (an import, the live feed, most
     replays), a stretch of rows that are all normal while the engine is quiet is taken in
@@ -441,6 +451,7 @@ def feed(engine: AlertEngine, chunks: Iterable[Rows], versions: Sequence[Profile
         return chunk
 
     if acks or new_versions:  # steps to merge by time: reading by reading
+        assert full_rows is None, "slim rows cannot be merged reading by reading"
         def readings() -> Iterator[Reading]:
             for chunk in chunks:
                 yield from reading_rows_to_readings(checked(chunk))
@@ -449,7 +460,7 @@ def feed(engine: AlertEngine, chunks: Iterable[Rows], versions: Sequence[Profile
                        collect=collect), newest[0]
     events: list[AlertEvent] = []
     for chunk in chunks:
-        fed = _feed_chunk(engine, checked(chunk))
+        fed = _feed_chunk(engine, checked(chunk), full_rows)
         if record is not None:
             record(fed)
         elif collect:
@@ -457,7 +468,8 @@ def feed(engine: AlertEngine, chunks: Iterable[Rows], versions: Sequence[Profile
     return events, newest[0]
 
 
-def _feed_chunk(engine: AlertEngine, chunk: Rows) -> list[AlertEvent]:
+def _feed_chunk(engine: AlertEngine, chunk: Rows,
+                full_rows: Callable[[Sequence[int]], Rows] | None = None) -> list[AlertEvent]:
     values = np.array([row[ROW_VALUES] for row in chunk], dtype=float)  # None -> NaN
     abnormal = np.zeros(len(chunk), dtype=bool)
     for column, vital in enumerate(_VITALS):
@@ -491,7 +503,8 @@ def _feed_chunk(engine: AlertEngine, chunk: Rows) -> list[AlertEvent]:
                 i = j
                 if i == n:
                     break
-        events += engine.on_reading(reading_rows_to_readings([chunk[i]])[0])
+        row = chunk[i] if full_rows is None else full_rows([chunk[i][0]])[0]
+        events += engine.on_reading(reading_rows_to_readings([row])[0])
         i += 1
     return events
 
