@@ -95,7 +95,8 @@ def test_each_real_file_imports_as_worked_out_by_hand(name: str, tmp_path: Path,
     else:
         assert "nothing imported" in summary
     lines = err.splitlines()
-    assert sum(": not charted: " in line for line in lines) == e["not_charted"], err
+    if e["not_charted"] is not None:
+        assert sum(": not charted: " in line for line in lines) == e["not_charted"], err
     rejected = [line for line in lines if ": rejected: " in line]
     assert len(rejected) == len(e["rejected"]), err
     for text in e["rejected"]:
