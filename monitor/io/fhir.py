@@ -69,7 +69,9 @@ LOINC_SYSTEM = "http://loinc.org"
 MDC_SYSTEM = "urn:iso:std:iso:11073:10101"
 _IMPORTED_STATUSES = {"final", "amended", "corrected", "preliminary"}
 _PANELS = PANEL_CODES
-_SYSTEMS = {LOINC_SYSTEM: LOINC, MDC_SYSTEM: MDC}
+# FHIR STU3 examples name the IEEE 11073 nomenclature by the NIST Rosetta (RTMMS) address.
+RTMMS_SYSTEM = "https://rtmms.nist.gov"
+_SYSTEMS = {LOINC_SYSTEM: LOINC, MDC_SYSTEM: MDC, RTMMS_SYSTEM: MDC}
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2})?$")
 
@@ -102,7 +104,7 @@ def _vital(concept: Any) -> tuple[Vital | None, str, str]:
         code, system = str(c.get("code", "")), str(c.get("system", ""))
         if system == LOINC_SYSTEM and code in VITAL_BY_LOINC:
             return VITAL_BY_LOINC[code], code, str(c.get("display", ""))
-        if system == MDC_SYSTEM and code in VITAL_BY_MDC:
+        if _SYSTEMS.get(system) == MDC and code in VITAL_BY_MDC:
             return VITAL_BY_MDC[code][0], code, str(c.get("display", ""))
     first = codings[0] if codings else {}
     text = concept.get("text", "") if isinstance(concept, dict) else ""
@@ -123,6 +125,18 @@ def _uncharted(concept: Any, code: str, display: str) -> tuple[str, bool]:
         return (f"code {code or '(none)'} is not in the vocabulary but its display names a "
                 "vital sign: check the sender's codes"), True
     return "not a vital sign the monitor charts", False
+
+
+def _listed_reason(concept: Any) -> str | None:
+    """The vocabulary's reason for not charting a code of ``concept`` (a left atrial or an
+    arterial pressure panel), or None when none of its codings is listed as not charted."""
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    for c in codings if isinstance(codings, list) else []:
+        if isinstance(c, dict) and str(c.get("system", "")) in _SYSTEMS:
+            reason = not_charted_reason(_SYSTEMS[str(c["system"])], str(c.get("code", "")))
+            if reason:
+                return reason
+    return None
 
 
 def _absent(element: Mapping[str, Any]) -> str | None:
@@ -251,6 +265,14 @@ class _Reader:
                 self.errors.append(RowError(where, f"status '{status}' is not a result to chart;"
                                             " skipped"))
             return
+        components = resource.get("component")
+        reason = _listed_reason(resource.get("code")) if vital is None else None
+        if reason and isinstance(components, list) and not codes & _PANELS:
+            # An invasive pressure whose components reuse the NIBP codes (8480-6...): the
+            # Observation's own code says what they measure, and that is not charted.
+            shown = f"{code} {display}".strip() or "(no code)"
+            self.errors.append(RowError.not_charted(where, f"{shown}: {reason}"))
+            return
         found: list[tuple[Vital, float]] = []
         problems: list[str] = []
         absent: set[Vital] = set()
@@ -271,7 +293,6 @@ class _Reader:
 
         if vital is not None:
             take(vital, resource, where)
-        components = resource.get("component")
         for number, comp in enumerate(components if isinstance(components, list) else [], 1):
             if not isinstance(comp, dict):
                 continue

@@ -293,7 +293,13 @@ class _MessageReader:
         what = f"{code} {text}".strip() or "(no code)"
         if len(seg) <= 11:
             # OBX-11 is required: a row that ends before it was cut off (a truncated file or
-            # a garbled feed), and its last value may be cut too ('12' read as '1').
+            # a garbled feed), and its last value may be cut too ('12' read as '1'). A row
+            # that could never be charted (Continua gateways send their time-sync OBX one
+            # field short) loses nothing: a notice, not an error.
+            if _vital_for(code, system) is None and not _may_be_vital(code, system, text):
+                self.notice(where, f"{what}: incomplete OBX (ends before OBX-11 status); "
+                            "not a vital sign the monitor charts")
+                return
             self.error(where, f"{what}: incomplete OBX (ends before OBX-11 status), the message"
                        " may be cut off; skipped")
             return
