@@ -19,7 +19,10 @@ def show_placed(window: QMainWindow, settings: QSettings) -> None:
     already moves a geometry saved on a screen since unplugged, or larger than this one,
     back onto the screen."""
     saved = WINDOW_GEOMETRY.read(settings)
-    if saved and window.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii"))):
+    # A settings file edited by hand or cut short may hold anything: it only loses the
+    # remembered place, never the start (non-ASCII text once raised here).
+    if saved and saved.isascii() and window.restoreGeometry(
+            QByteArray.fromBase64(saved.encode("ascii"))):
         window.show()
         return
     screen = window.screen()

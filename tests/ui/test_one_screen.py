@@ -144,6 +144,16 @@ def test_a_geometry_from_a_screen_no_longer_there_opens_on_this_one(qtbot, setti
     assert window.screen().availableGeometry().intersects(window.frameGeometry())
 
 
+@pytest.mark.parametrize("saved", ["bm90IGEgZ2VvbWV0cnk=", "%%%not base64%%%", "Größe 800×600"])
+def test_a_corrupt_saved_geometry_opens_the_window_maximised(qtbot, settings, saved):
+    WINDOW_GEOMETRY.write(saved, settings)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    show_placed(window, settings)
+    qtbot.waitUntil(lambda: window.isVisible())
+    assert window.windowState() & Qt.WindowState.WindowMaximized
+
+
 def test_closing_the_main_window_remembers_its_geometry(qtbot, window):
     WINDOW_GEOMETRY.write("", window.settings)
     window.close()
