@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, str] = {
     "browse": "monitor.bench.browse",
     "session": "monitor.bench.session_open",
     "mllp": "monitor.bench.mllp_feed",
+    "hostile": "monitor.bench.hostile",
 }
 
 

@@ -55,3 +55,16 @@ def test_hostile_file_gets_a_clear_answer(case: HostileCase, tmp_path: Path,
         assert message in out.err + out.out, out.err[-2000:]
     assert status == case.status
     assert _saved(db) == case.saved
+
+
+def test_the_bench_times_a_case_as_a_whole_command(monkeypatch, capsys) -> None:
+    from monitor.bench import __main__ as bench
+    from monitor.bench import hostile
+
+    empty = next(c for c in CASES if c.name == "csv-empty")
+    monkeypatch.setattr(hostile, "_cases", lambda: [empty])
+    assert bench.main(["--quick", "hostile"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "== hostile"
+    assert lines[1].startswith("csv-empty (0.0 MB), exit 1") and "target < 10 s MET" in lines[1]
+    assert lines[2].startswith("  peak memory, csv-empty") and "MB" in lines[2]
