@@ -87,7 +87,7 @@ def floor_import(fmt: str, path: Path, db: Path) -> list[str]:
     return [sys.executable, "-c", FLOORS[fmt], str(path), str(db)]
 
 
-_FLOOR_TABLE = """
+FLOOR_TABLE = """
 import sqlite3, sys
 from datetime import datetime
 conn = sqlite3.connect(sys.argv[2])
@@ -103,7 +103,7 @@ INSERT = ("INSERT INTO readings (taken_at, taken_ts, sbp, dbp, hr, rr, spo2) "
 FLOORS: dict[str, str] = {
     # A CSV whose first column is an ISO 8601 time and whose next five are SBP, DBP, HR, RR
     # and SpO2; a decimal comma is read as a point (the floor must read the same file).
-    "csv": _FLOOR_TABLE + """
+    "csv": FLOOR_TABLE + """
 import csv
 def rows():
     with open(sys.argv[1], newline="", encoding="utf-8") as f:

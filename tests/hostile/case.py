@@ -35,3 +35,17 @@ class HostileCase:
         path = folder / self.file_name
         self.write(path, scale)
         return path
+
+
+def text_file(content: str, encoding: str = "utf-8") -> Callable[[Path, float], None]:
+    """A writer of ``content`` in ``encoding``, whatever the scale."""
+    def write(path: Path, scale: float) -> None:
+        path.write_bytes(content.encode(encoding))
+    return write
+
+
+def bytes_file(content: bytes) -> Callable[[Path, float], None]:
+    """A writer of ``content`` as it is."""
+    def write(path: Path, scale: float) -> None:
+        path.write_bytes(content)
+    return write

@@ -6,23 +6,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from .case import HostileCase
+from .case import HostileCase, bytes_file, text_file
 
 HEADER = "time,SBP,DBP,HR,note\n"
 ROW = "2024-05-01T10:00:00+02:00,120,80,70,\n"
 REFUSED = "the file is refused and nothing was imported"
-
-
-def _text(content: str, encoding: str = "utf-8"):
-    def write(path: Path, scale: float) -> None:
-        path.write_bytes(content.encode(encoding))
-    return write
-
-
-def _bytes(content: bytes):
-    def write(path: Path, scale: float) -> None:
-        path.write_bytes(content)
-    return write
 
 
 def _one_line_no_newline(path: Path, scale: float) -> None:
@@ -89,51 +77,51 @@ CASES: list[HostileCase] = [
     HostileCase("csv-unclosed-quote", "quote.csv", _unclosed_quote,
                 ("line 2: a field exceeds the limit of 65,536 bytes for any file (a quote "
                  "opened on this line may never close)", REFUSED)),
-    HostileCase("csv-utf16-bom", "utf16.csv", _text(HEADER + ROW, "utf-16"),
+    HostileCase("csv-utf16-bom", "utf16.csv", text_file(HEADER + ROW, "utf-16"),
                 "line 1: the file is UTF-16 text; save it as CSV UTF-8"),
     HostileCase("csv-nul-bytes", "nul.csv",
-                _bytes((HEADER + ROW).encode() + b"2024-05-01T10:05:00+02:00,12\x001,80,70,\n"),
+                bytes_file((HEADER + ROW).encode() + b"2024-05-01T10:05:00+02:00,12\x001,80,70,\n"),
                 "line 3: contains binary data (NUL bytes); row skipped"),
     HostileCase("csv-random-binary", "junk.csv", _random_binary,
                 "line 1: the file is binary (it contains NUL bytes), not CSV text"),
-    HostileCase("csv-empty", "empty.csv", _text(""), "the file is empty"),
-    HostileCase("csv-header-only", "header.csv", _text(HEADER),
+    HostileCase("csv-empty", "empty.csv", text_file(""), "the file is empty"),
+    HostileCase("csv-header-only", "header.csv", text_file(HEADER),
                 "no vital-sign readings found in the file"),
     HostileCase("csv-latin1", "latin1.csv",
-                _text(HEADER + "2024-05-01T10:00:00+02:00,120,80,70,Übelkeit\n", "latin-1"),
+                text_file(HEADER + "2024-05-01T10:00:00+02:00,120,80,70,Übelkeit\n", "latin-1"),
                 "line 2: is not UTF-8 text (byte 0xDC"),
     HostileCase("csv-year-1800", "old.csv",
-                _text(HEADER + "1800-05-01T10:00:00+02:00,120,80,70,\n"),
+                text_file(HEADER + "1800-05-01T10:00:00+02:00,120,80,70,\n"),
                 "line 2: 1800-05-01T10:00:00+02:00 is before 1980: probably a device clock"),
     HostileCase("csv-year-2200", "future.csv",
-                _text(HEADER + "2200-05-01T10:00:00+02:00,120,80,70,\n"),
+                text_file(HEADER + "2200-05-01T10:00:00+02:00,120,80,70,\n"),
                 "line 2: 2200-05-01T10:00:00+02:00 is in the future"),
     HostileCase("csv-dst-twice", "autumn.csv",
-                _text(HEADER + "2024-10-27 02:30:00,120,80,70,\n"),
+                text_file(HEADER + "2024-10-27 02:30:00,120,80,70,\n"),
                 "line 2, column 'time': '2024-10-27 02:30:00' happens twice in time zone "
                 "Europe/Berlin (the clocks went back)", options=("--tz", "Europe/Berlin")),
     HostileCase("csv-dst-never", "spring.csv",
-                _text(HEADER + "2024-03-31 02:30:00,120,80,70,\n"),
+                text_file(HEADER + "2024-03-31 02:30:00,120,80,70,\n"),
                 "line 2, column 'time': '2024-03-31 02:30:00' does not exist in time zone "
                 "Europe/Berlin (the clocks went forward)", options=("--tz", "Europe/Berlin")),
     HostileCase("csv-nan-infinity", "nan.csv",
-                _text(HEADER + "2024-05-01T10:00:00+02:00,NaN,80,inf,\n"),
+                text_file(HEADER + "2024-05-01T10:00:00+02:00,NaN,80,inf,\n"),
                 ("line 2, column 'SBP': 'NaN' is not a number",
                  "line 2, column 'HR': 'inf' is not a number")),
     HostileCase("csv-huge-number", "huge.csv",
-                _text(HEADER + "2024-05-01T10:00:00+02:00," + "9" * 400 + ",80,70,\n"),
+                text_file(HEADER + "2024-05-01T10:00:00+02:00," + "9" * 400 + ",80,70,\n"),
                 "line 2, column 'SBP': Systolic BP: is not a number"),
     HostileCase("csv-more-cells-than-header", "cells.csv", _row_of_commas,
                 "line 2: 500,005 values but the header has 5 columns; row skipped"),
     HostileCase("csv-blank-lines-then-data", "blank.csv", _blank_lines_then_data,
                 "1 imported", status=0, saved=1, big=True),
     HostileCase("csv-formula-note", "formula.csv",
-                _text(HEADER + '2024-05-01T10:00:00+02:00,120,80,70,"=HYPERLINK(""http://x"")"\n'),
+                text_file(HEADER + '2024-05-01T10:00:00+02:00,120,80,70,"=HYPERLINK(""http://x"")"\n'),
                 "1 imported", status=0, saved=1),
-    HostileCase("csv-cr-line-ends", "mac.csv", _text((HEADER + ROW).replace("\n", "\r")),
+    HostileCase("csv-cr-line-ends", "mac.csv", text_file((HEADER + ROW).replace("\n", "\r")),
                 "1 imported", status=0, saved=1),
     HostileCase("csv-repeated-time-other-values", "twice.csv",
-                _text(HEADER + ROW + "2024-05-01T10:00:00+02:00,140,90,80,\n"),
+                text_file(HEADER + ROW + "2024-05-01T10:00:00+02:00,140,90,80,\n"),
                 "line 3: time 2024-05-01T10:00:00+02:00 is already on line 2 with different "
                 "values"),
 ]
