@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 #: name -> module with run(quick) -> list[Figure]
 BENCHMARKS: dict[str, str] = {
-    "import": "monitor.bench.import_csv",
+    "import": "monitor.bench.imports",
     "chart": "monitor.bench.chart",
     "browse": "monitor.bench.browse",
     "session": "monitor.bench.session_open",
