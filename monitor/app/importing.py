@@ -1,7 +1,7 @@
 """The import service: a file of readings (CSV/TSV, HL7 v2, FHIR R4) into the right sessions.
 
-One pass streams the file through its parser (CSV row by row; HL7 and FHIR files are parsed
-whole, as they are small) and hands the readings to the store in batches:
+One pass streams the file through its parser (CSV row by row, HL7 message by message, FHIR
+resource by resource) and hands the readings to the store in batches:
 
 - :func:`preview_file` counts what an import would do (new, duplicate, invalid, with every
   invalid row and its reason) and writes nothing.
@@ -53,7 +53,7 @@ from ..io.csv_format import iter_csv
 from ..io.detect import SNIFF_BYTES, detect_format
 from ..io.fhir import iter_fhir_stream
 from ..io.hl7v2 import iter_hl7_stream
-from ..io.limits import is_limit
+from ..io.limits import refuses_file
 from ..io.parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError
 from ..io.read_ahead import ReadAhead, start_method
 from .alerting import SessionAlerts
@@ -319,7 +319,8 @@ class _FileStream:
         if fmt == HL7:
             return iter_hl7_stream(stream, name=self.path.name, default_tz=o.default_tz)
         return iter_fhir_stream(stream, name=self.path.name, default_tz=o.default_tz,
-                                date_only_as_midnight=o.date_only_as_midnight)
+                                date_only_as_midnight=o.date_only_as_midnight,
+                                reopen=lambda: self.path.open("rb"))
 
     def _checked(self, items: Iterator[ParsedReading | ReadingBlock | RowError]
                  ) -> Iterator[ParsedReading | ReadingBlock | RowError]:
@@ -351,7 +352,7 @@ class _FileStream:
     # -- sorting -------------------------------------------------------------------------
 
     def _error(self, error: RowError) -> None:
-        if is_limit(error):
+        if refuses_file(error):
             self.report.refused_by = error
             self._reject(error)
         elif _REPEATS.match(error.message):

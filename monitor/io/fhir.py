@@ -37,18 +37,24 @@ Decisions, so the behaviour is predictable:
 
 from __future__ import annotations
 
+import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from math import isfinite
 from typing import Any, BinaryIO
 
 from monitor.domain.readings import Source, validate_values
 from monitor.domain.vitals import VITAL_SPECS, Vital
 
+from .json_stream import CHUNK_BYTES, JsonProblem, JsonText
+from .limits import BUNDLE_ENTRIES, JSON_DEPTH, RESOURCE_BYTES, UNREADABLE
+from .local_time import LocalZone
 from .parsed import (
     FHIR,
+    MAX_ERRORS,
     PAIR_MESSAGE,
     PANEL_CODES,
     VITAL_BY_LOINC,
@@ -57,11 +63,11 @@ from .parsed import (
     ParseResult,
     RowError,
     imported_reading,
-    localize,
     not_charted_reason,
     not_text_problem,
     source_detail,
     to_display_unit,
+    unit_factor,
 )
 from .vocabulary import LOINC, MDC, looks_like_vital
 
@@ -74,6 +80,12 @@ RTMMS_SYSTEM = "https://rtmms.nist.gov"
 _SYSTEMS = {LOINC_SYSTEM: LOINC, MDC_SYSTEM: MDC, RTMMS_SYSTEM: MDC}
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2})?$")
+#: Groups (one patient, one time) held open for more Observations of the same time; an
+#: Observation of a time this many groups back makes a reading of its own at that time.
+GROUP_WINDOW = 4096
+_TIMES_KEPT = 4096
+_NO_CODES: frozenset[str] = frozenset()
+_LISTED_WHERES = 10
 
 
 @dataclass
@@ -190,7 +202,7 @@ def _effective(resource: Mapping[str, Any]) -> str:
     return ""
 
 
-def _time(text: str, default_tz: tzinfo | None,
+def _time(text: str, zone: LocalZone,
           date_only_as_midnight: bool) -> tuple[datetime | None, bool, str | None]:
     """(time, was date only, problem)."""
     if not text:
@@ -204,7 +216,14 @@ def _time(text: str, default_tz: tzinfo | None,
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None, False, f"effective time '{text}' is not a FHIR dateTime"
-    return localize(moment, default_tz), bool(_DATE_ONLY.match(text)), None
+    if moment.tzinfo is None:
+        # FHIR requires an offset on a time of day; a date alone has none. Either way the
+        # wall time is placed by the DST rule (an ambiguous one is refused).
+        aware, problem = zone.aware(moment)
+        if aware is None:
+            return None, False, problem
+        moment = aware
+    return moment, bool(_DATE_ONLY.match(text)), None
 
 
 class _Reader:
@@ -212,11 +231,17 @@ class _Reader:
                  date_only_as_midnight: bool):
         self.name = name
         self.default_tz = default_tz
+        self.zone = LocalZone(default_tz)
+        self._times: dict[str, tuple[datetime | None, bool, str | None]] = {}
+        self._details: dict[str, str] = {}  # device -> source detail
+        self._factors: dict[tuple[Vital, str], float] = {}  # (vital, unit) -> factor
         self.source = source
         self.midnight = date_only_as_midnight
-        self.errors: list[RowError] = []
+        self.errors: list[RowError] = []  # of the resource read last; taken by the caller
+        # Open groups, oldest first; only the last GROUP_WINDOW are held (see flushed()).
         self.groups: dict[tuple[str | None, datetime], _Group] = {}
-        self.unsupported: dict[str, list[str]] = {}
+        self.unsupported: dict[str, list[str]] = {}  # the first wheres of each code
+        self.unsupported_count: dict[str, int] = {}
         self.unsupported_lost: dict[str, bool] = {}  # key -> its display names a vital
         self.patients: dict[str, str] = {}  # fullUrl, 'Patient/id' -> patient id
         self.patient_ids: set[str] = set()
@@ -254,9 +279,12 @@ class _Reader:
 
     def observation(self, resource: Mapping[str, Any], where: str) -> None:
         self.observations += 1
+        if self._charted_simply(resource, where):
+            return
         status = str(resource.get("status", ""))
-        codes = _codes(resource.get("code"))
         vital, code, display = _vital(resource.get("code"))
+        # Only an Observation that is not a single vital needs all its codes (a panel?).
+        codes = _codes(resource.get("code")) if vital is None else _NO_CODES
         patient = self.patient_of(resource.get("subject"))
         if patient:
             self.patient_ids.add(patient)
@@ -316,20 +344,62 @@ class _Reader:
                 self.errors.append(RowError(where, "panel without values"))
             else:
                 key = f"{code} '{display}'" if display else (code or "(no code)")
-                self.unsupported.setdefault(key, []).append(where)
+                wheres = self.unsupported.setdefault(key, [])
+                if len(wheres) < _LISTED_WHERES:
+                    wheres.append(where)
+                self.unsupported_count[key] = self.unsupported_count.get(key, 0) + 1
                 self.unsupported_lost[key] = _uncharted(resource.get("code"), code,
                                                         display)[1]
             return
         if problems:
             self.errors.append(RowError(where, "; ".join(problems) + "; skipped"))
             return
-        moment, date_only, problem = _time(_effective(resource), self.default_tz, self.midnight)
+        effective = _effective(resource)
+        timed = self._times.get(effective)
+        if timed is None:  # the Observations of one reading share their time
+            if len(self._times) > _TIMES_KEPT:
+                self._times.clear()
+            timed = self._times[effective] = _time(effective, self.zone, self.midnight)
+        moment, date_only, problem = timed
         if moment is None:
             shown = ", ".join(f"{VITAL_SPECS[v].abbreviation} {x:g}" for v, x in found)
             self.errors.append(RowError(where, f"{shown}: {problem}; skipped"))
             return
         self._place(patient, moment, date_only, found, where, _device(resource))
         self.groups[(patient, moment)].absent |= absent
+
+    def _charted_simply(self, resource: Mapping[str, Any], where: str) -> bool:
+        """Chart the usual Observation (one vital, a number in a unit known for it, a time)
+        without the general path's checks, which give the same result for it; False leaves
+        anything else to them. A million-reading Bundle holds four million of these."""
+        if "component" in resource or resource.get("status") not in _IMPORTED_STATUSES:
+            return False
+        quantity = resource.get("valueQuantity")
+        if type(quantity) is not dict:
+            return False
+        value = quantity.get("value")
+        if type(value) not in (int, float) or not isfinite(value):
+            return False
+        vital = _vital(resource.get("code"))[0]
+        if vital is None:
+            return False
+        unit = str(quantity.get("code", "") or "") or str(quantity.get("unit", "") or "")
+        factor = self._factors.get((vital, unit))
+        if factor is None:
+            factor = unit_factor(vital, unit)
+            if factor is None:
+                return False
+            self._factors[(vital, unit)] = factor
+        timed = self._times.get(_effective(resource))
+        if timed is None or timed[0] is None:
+            return False  # the general path parses (and keeps) the time
+        patient = self.patient_of(resource.get("subject"))
+        if patient:
+            self.patient_ids.add(patient)
+        converted = value if factor == 1.0 else round(value * factor, 1)
+        self._place(patient, timed[0], timed[1], [(vital, converted)], where,
+                    _device(resource))
+        return True
 
     def _place(self, patient: str | None, moment: datetime, date_only: bool,
                found: list[tuple[Vital, float]], where: str, device: str) -> None:
@@ -349,12 +419,20 @@ class _Reader:
                                             f"contradicts {earlier.value:g} in {earlier.where} "
                                             "for the same time; neither is imported"))
 
+    def flushed(self) -> Iterator[ParsedReading | RowError]:
+        """The readings of the groups beyond the window: a file holds the Observations of
+        one time close together, so a group this far back is complete."""
+        while len(self.groups) > GROUP_WINDOW:
+            key = next(iter(self.groups))
+            yield from self._reading(key, self.groups.pop(key))
+
     def results(self) -> Iterator[ParsedReading | RowError]:
-        yield from self.errors
+        """What is left at the end of the file: the summary of codes not charted, then the
+        readings of the open groups."""
         for key, wheres in self.unsupported.items():
-            count = len(wheres)
-            listed = ", ".join(w.split(" (")[0].removeprefix("entry ") for w in wheres[:10])
-            more = f" and {count - 10} more" if count > 10 else ""
+            count = self.unsupported_count[key]
+            listed = ", ".join(w.split(" (")[0].removeprefix("entry ") for w in wheres)
+            more = f" and {count - len(wheres)} more" if count > len(wheres) else ""
             skipped = f"{count} observation{'s' * (count != 1)} skipped ({listed}{more})"
             if self.unsupported_lost.get(key):
                 yield RowError(wheres[0], f"code {key} is not in the vocabulary but its display "
@@ -362,34 +440,41 @@ class _Reader:
             else:
                 yield RowError.not_charted(
                     wheres[0], f"code {key} is not a vital sign the monitor charts: {skipped}")
-        for (patient, moment), group in sorted(self.groups.items(),
-                                               key=lambda kv: (kv[0][1], kv[0][0] or "")):
-            if not group.values:
-                continue
-            where = _join_wheres(group.wheres)
-            values = {v: o.value for v, o in group.values.items()}
-            # A half of the blood pressure the sender marked absent keeps the other half.
-            absent = {VITAL_SPECS[v].label for v in group.absent}
-            problems = [p for p in validate_values(values)
-                        if not (p.message == PAIR_MESSAGE and p.field in absent)]
-            if problems:
-                yield RowError(where, "; ".join(str(p) for p in problems) + "; skipped")
-                continue
-            device = next((o.device for o in group.values.values() if o.device), "")
-            extra = {"time_precision": "date"} if group.date_only else None
-            reading = imported_reading(moment, values, source=self.source,
-                                       detail=source_detail(self.name, FHIR, device),
-                                       extra=extra)
-            yield ParsedReading(reading, where, patient)
+        for key, group in list(self.groups.items()):
+            yield from self._reading(key, group)
+        self.groups.clear()
+
+    def _reading(self, key: tuple[str | None, datetime], group: _Group
+                 ) -> Iterator[ParsedReading | RowError]:
+        patient, moment = key
+        if not group.values:
+            return
+        where = _join_wheres(group.wheres)
+        values = {v: o.value for v, o in group.values.items()}
+        # A half of the blood pressure the sender marked absent keeps the other half.
+        absent = {VITAL_SPECS[v].label for v in group.absent}
+        problems = [p for p in validate_values(values)
+                    if not (p.message == PAIR_MESSAGE and p.field in absent)]
+        if problems:
+            yield RowError(where, "; ".join(str(p) for p in problems) + "; skipped")
+            return
+        device = next((o.device for o in group.values.values() if o.device), "")
+        extra = {"time_precision": "date"} if group.date_only else None
+        detail = self._details.get(device)
+        if detail is None:
+            detail = self._details[device] = source_detail(self.name, FHIR, device)
+        reading = imported_reading(moment, values, source=self.source, detail=detail,
+                                   extra=extra)
+        yield ParsedReading(reading, where, patient)
 
 
 def _join_wheres(wheres: list[str]) -> str:
     if len(wheres) == 1:
         return wheres[0]
-    numbers = [w.split(" (")[0] for w in wheres]
-    if all(n.startswith("entry ") for n in numbers):
-        return "entries " + ", ".join(n.removeprefix("entry ") for n in numbers)
-    return ", ".join(numbers)
+    joined = ", ".join([w.partition(" (")[0] for w in wheres])
+    if joined.startswith("entry ") and joined.count("entry ") == len(wheres):
+        return "entries " + joined.replace("entry ", "")
+    return joined
 
 
 def _patient_identifier(resource: Mapping[str, Any]) -> str:
@@ -430,27 +515,223 @@ def _resources(document: Any, where: str) -> Iterator[tuple[Any, str, str]]:
         yield resource, f"{prefix} ({_label(resource)})", str(entry.get("fullUrl", ""))
 
 
-def _documents(text: str) -> tuple[list[tuple[Any, str]], list[RowError]]:
-    """The JSON document, or each line of NDJSON, with its location prefix."""
+class _Refused(Exception):
+    """The file cannot be read on: the error says why (a limit, or broken JSON)."""
+
+    def __init__(self, error: RowError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _refusal(problem: JsonProblem, what: str = "") -> RowError:
+    """The error that stops reading: a limit hit names it; broken JSON refuses the file too,
+    since what follows the break cannot be told apart."""
+    where = f"{what}, {problem.where}" if what else problem.where
+    if problem.kind == "size":
+        return RESOURCE_BYTES.refusal(where, problem.message)
+    if problem.kind == "depth":
+        return JSON_DEPTH.refusal(where, problem.message)
+    hint = " (the file may be cut off)" if problem.cut_off else ""
+    if problem.message == "Unterminated string starting at":  # the decoder's own words
+        problem.message = "a string is not closed"
+    kind = "not UTF-8 text; FHIR JSON must be UTF-8" if problem.kind == "encoding" else (
+        f"not valid JSON: {problem.message}{hint}")
+    return RowError(where, f"{kind}; the file is refused and nothing was imported", UNREADABLE)
+
+
+def _is_ndjson(text: JsonText) -> bool:
+    """NDJSON (one resource a line): the first line is a whole JSON value and another
+    follows. A pretty-printed or single-line document is not."""
+    text.peek()
+    while True:
+        newline = text.buf.find("\n", text.pos)
+        if newline >= 0 or text.eof or len(text.buf) - text.pos > CHUNK_BYTES:
+            break
+        if not text.fill():
+            break
+    if newline < 0:
+        return False
+    first = text.buf[text.pos:newline].strip()
+    rest = text.buf[newline + 1:newline + 1 + 4096].lstrip()
+    if not first.startswith("{") or not rest.startswith("{"):
+        return False
     try:
-        return [(json.loads(text), "")], []
-    except json.JSONDecodeError as whole:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines[:2]):
-            docs, errors = [], []
-            for number, line in enumerate(text.splitlines(), start=1):
-                if not line.strip():
+        json.loads(first)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return True
+
+
+def _ndjson(text: JsonText) -> Iterator[tuple[Any, str, str] | RowError]:
+    number = 0
+    while (line := text.line()) is not None:
+        number += 1
+        if not line.strip():
+            continue
+        try:
+            document = text.decode_line(line, number)
+        except JsonProblem as problem:
+            if problem.kind != "syntax":
+                raise _Refused(_refusal(problem)) from None
+            yield RowError(f"line {number}", f"not valid JSON: {problem.message}")
+            continue
+        yield from _resources(document, f"line {number}")
+
+
+def _document(text: JsonText) -> Iterator[tuple[Any, str, str] | RowError]:
+    """The resource the document is, or each entry of the Bundle it is, read one entry at a
+    time."""
+    if text.peek() != "{":
+        text.value()
+        yield None, "file", ""
+        return
+    top: dict[str, Any] = {}
+    entries = 0
+    for key in text.object_keys():
+        if key in top:
+            raise _Refused(_refusal(text.problem(
+                "syntax", f"the key '{key[:60]}' appears twice in one object; which value "
+                "the sender meant cannot be told")))
+        if key == "entry" and top.get("resourceType", "Bundle") == "Bundle" \
+                and text.peek() == "[":
+            try:
+                for entry in text.elements():
+                    entries += 1
+                    if entries > BUNDLE_ENTRIES.value:
+                        raise _Refused(BUNDLE_ENTRIES.refusal(
+                            f"entry {entries:,}", f"more than {BUNDLE_ENTRIES.value:,}"))
+                    resource = entry.get("resource") if isinstance(entry, dict) else None
+                    if isinstance(resource, dict):
+                        yield (resource, f"entry {entries} ({_label(resource)})",
+                               str(entry.get("fullUrl", "")))
+            except JsonProblem as problem:
+                raise _Refused(_refusal(problem, f"entry {entries + 1}")) from None
+            top["entry"] = []
+        else:
+            top[key] = text.value()
+    if not text.at_end:
+        raise _Refused(_refusal(text.problem("syntax", "Extra data")))
+    if top.get("resourceType") == "Bundle":
+        return
+    if entries and "resourceType" in top:
+        yield RowError("file", f"a {str(top['resourceType'])[:40]} with entries is not a "
+                       "Bundle; its entries were read as a Bundle's")
+        return
+    yield from _resources(top, "")
+
+
+class _FhirStream:
+    """The readings and problems of one FHIR JSON file, produced as it is read."""
+
+    def __init__(self, stream: BinaryIO, *, name: str, default_tz: tzinfo | None,
+                 source: Source, date_only_as_midnight: bool,
+                 patients: Mapping[str, str] | None):
+        self.stream = stream
+        self.reader = _Reader(name=name, default_tz=default_tz, source=source,
+                              date_only_as_midnight=date_only_as_midnight)
+        if patients:
+            self.reader.patients.update(patients)
+        self.errors = 0
+        self.read_any = False  # a document (or NDJSON line) was read
+
+    def resources(self) -> Iterator[tuple[Any, str, str] | RowError]:
+        """Each resource with its location and fullUrl (or a problem), in file order.
+        Raises :class:`_Refused` when the file cannot be read on."""
+        head = self.stream.read(4096)  # enough to tell text from binary
+        problem = not_text_problem(head, FHIR, "FHIR JSON must be UTF-8")
+        if problem:
+            raise _Refused(RowError("file", problem))
+        text = JsonText(self.stream, head=head, max_chars=RESOURCE_BYTES.value,
+                        max_depth=JSON_DEPTH.value)
+        try:
+            if text.at_end:
+                raise _Refused(RowError("file", "the file is empty"))
+            self.read_any = True
+            yield from _ndjson(text) if _is_ndjson(text) else _document(text)
+        except JsonProblem as problem:
+            raise _Refused(_refusal(problem)) from None
+
+    def __iter__(self) -> Iterator[ParsedReading | RowError]:
+        reader = self.reader
+        try:
+            for item in self.resources():
+                if isinstance(item, RowError):
+                    yield from self._counted([item])
                     continue
-                try:
-                    docs.append((json.loads(line), f"line {number}"))
-                except json.JSONDecodeError as e:
-                    errors.append(RowError(f"line {number}", f"not valid JSON: {e.msg}"))
-            return docs, errors
-        where = f"line {whole.lineno}, column {whole.colno}"
-        hint = " (the file may be cut off)" if whole.pos >= len(text.rstrip()) else ""
-        return [], [RowError(where, f"not valid JSON: {whole.msg}{hint}")]
-    except RecursionError:
-        return [], [RowError("file", "JSON nested too deeply")]
+                resource, where, full_url = item
+                if resource is None:
+                    yield from self._counted([RowError(
+                        where or "file", "not a FHIR resource (no resourceType)")])
+                    continue
+                kind = resource.get("resourceType")
+                if kind == "Patient":
+                    reader.add_patient(resource, full_url)
+                elif kind == "Observation":
+                    try:
+                        reader.observation(resource, where)
+                    except (TypeError, AttributeError, ValueError) as e:
+                        # Last guard for shapes no FHIR server writes (a list for an object).
+                        reader.errors.append(RowError(where, f"malformed Observation ({e}); "
+                                                      "skipped"))
+                    if reader.errors:
+                        yield from self._counted(reader.errors)
+                        reader.errors = []
+                    if len(reader.groups) > GROUP_WINDOW:
+                        yield from self._counted(reader.flushed())
+                if self.errors >= MAX_ERRORS:
+                    yield RowError("file", f"stopped after {MAX_ERRORS} errors")
+                    return
+        except _Refused as refused:
+            yield refused.error
+            return
+        yield from reader.results()
+        if self.read_any and not reader.observations and not self.errors:
+            yield RowError("file", "no Observation resources")
+
+    def _counted(self, items: Iterable[ParsedReading | RowError]
+                 ) -> Iterator[ParsedReading | RowError]:
+        for item in items:
+            if isinstance(item, RowError) and not item.is_notice:
+                self.errors += 1
+            yield item
+
+
+_RESOURCE_TYPE = re.compile(rb'"resourceType"\s*:\s*"(Patient|Observation)"')
+
+
+def patients_read_ahead(open_file: Callable[[], BinaryIO]) -> dict[str, str] | None:
+    """The Patients of a file that lists one after an Observation (which would otherwise be
+    read before its Patient), as the reader's reference -> identifier map; None when no
+    Patient comes late, so one pass will do. ``open_file`` opens the file anew."""
+    late = False
+    seen_observation = False
+    with open_file() as stream:
+        tail = b""
+        while chunk := stream.read(CHUNK_BYTES):
+            data = tail + chunk
+            for match in _RESOURCE_TYPE.finditer(data):
+                if match.group(1) == b"Observation":
+                    seen_observation = True
+                elif seen_observation:
+                    late = True
+                    break
+            if late:
+                break
+            tail = data[-64:]
+            # A match in the overlap is seen twice: harmless, it only says which came first.
+    if not late:
+        return None
+    with open_file() as stream:
+        ahead = _FhirStream(stream, name="", default_tz=None, source=Source.IMPORT,
+                            date_only_as_midnight=False, patients=None)
+        try:
+            for item in ahead.resources():
+                if not isinstance(item, RowError) and item[0] is not None \
+                        and item[0].get("resourceType") == "Patient":
+                    ahead.reader.add_patient(item[0], item[2])
+        except _Refused:
+            pass  # the main pass reports it
+    return ahead.reader.patients
 
 
 def parse_fhir(
@@ -461,58 +742,31 @@ def parse_fhir(
     source: Source = Source.IMPORT,
     date_only_as_midnight: bool = False,
 ) -> ParseResult:
-    """Read FHIR R4 JSON: an Observation, a Bundle, or NDJSON, from bytes or a binary stream.
+    """Read FHIR R4 JSON: an Observation, a Bundle, or NDJSON, from bytes or a binary stream,
+    into one result (readings in time order). The importer calls :func:`iter_fhir_stream`.
 
     ``default_tz`` is the zone for times without offset (None: this computer's zone).
     ``date_only_as_midnight`` accepts date-only times as 00:00 (default: reported)."""
     raw = bytes(data if isinstance(data, bytes | bytearray) else data.read())
     result = ParseResult(format=FHIR)
-    problem = not_text_problem(raw[:4096], FHIR, "FHIR JSON must be UTF-8")
-    if problem:
-        result.errors.append(RowError("file", problem))
-        return result
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        result.errors.append(RowError(f"line {line}", f"not UTF-8 text (byte "
-                                      f"0x{raw[e.start]:02X}); FHIR JSON must be UTF-8"))
-        return result
-    if not text.strip():
-        result.errors.append(RowError("file", "the file is empty"))
-        return result
-    documents, errors = _documents(text)
-    result.errors.extend(errors)
-    reader = _Reader(name=name, default_tz=default_tz, source=source,
-                     date_only_as_midnight=date_only_as_midnight)
-    resources = [r for doc, where in documents for r in _resources(doc, where)]
-    for resource, _, full_url in resources:
-        if resource is not None and resource.get("resourceType") == "Patient":
-            reader.add_patient(resource, full_url)
-    for resource, where, _ in resources:
-        if resource is None:
-            result.errors.append(RowError(where or "file", "not a FHIR resource (no "
-                                          "resourceType)"))
-        elif resource.get("resourceType") == "Observation":
-            try:
-                reader.observation(resource, where)
-            except (TypeError, AttributeError, ValueError) as e:
-                # Last guard for shapes no FHIR server writes (a list where an object belongs).
-                result.errors.append(RowError(where, f"malformed Observation ({e}); skipped"))
-    for item in reader.results():
+    parsed = _FhirStream(io.BytesIO(raw), name=name, default_tz=default_tz, source=source,
+                         date_only_as_midnight=date_only_as_midnight,
+                         patients=patients_read_ahead(lambda: io.BytesIO(raw)))
+    for item in parsed:
         result.add(item)
-    result.patient_ids |= reader.patient_ids
-    if documents and not reader.observations and not errors:
-        result.errors.append(RowError("file", "no Observation resources"))
+    result.readings.sort(key=lambda r: (r.reading.taken_at, r.patient_id or ""))
+    result.patient_ids |= parsed.reader.patient_ids
     return result
 
 
 def iter_fhir_stream(stream: BinaryIO, *, name: str, default_tz: tzinfo | None = None,
-                     source: Source = Source.IMPORT,
-                     date_only_as_midnight: bool = False) -> Iterator[ParsedReading | RowError]:
-    """The readings and problems of a FHIR file read from ``stream`` (what the importer
-    calls; :func:`parse_fhir` collects the same)."""
-    result = parse_fhir(stream, name=name, default_tz=default_tz, source=source,
-                        date_only_as_midnight=date_only_as_midnight)
-    yield from result.errors
-    yield from result.readings
+                     source: Source = Source.IMPORT, date_only_as_midnight: bool = False,
+                     reopen: Callable[[], BinaryIO] | None = None
+                     ) -> Iterator[ParsedReading | RowError]:
+    """The readings and problems of a FHIR file read from ``stream`` one resource at a time,
+    in memory bounded by one resource and :data:`GROUP_WINDOW` open readings (what the
+    importer calls). ``reopen`` opens the file again for :func:`patients_read_ahead`,
+    needed only when a Patient comes after the Observations that name it."""
+    patients = patients_read_ahead(reopen) if reopen is not None else None
+    yield from _FhirStream(stream, name=name, default_tz=default_tz, source=source,
+                           date_only_as_midnight=date_only_as_midnight, patients=patients)

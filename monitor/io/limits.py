@@ -25,6 +25,9 @@ from .parsed import RowError
 EXIT_REFUSED = 1
 #: :attr:`RowError.kind` of a limit hit: fatal for the file, whatever ``skip_invalid`` says.
 LIMIT = "limit"
+#: :attr:`RowError.kind` of a file that cannot be read on (a FHIR document whose JSON breaks
+#: off): fatal like a limit, since what follows the break cannot be told apart.
+UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,9 @@ ALL_LIMITS: tuple[Limit, ...] = (LINE_BYTES, HEADER_COLUMNS, FIELD_BYTES, MESSAG
 def is_limit(error: RowError) -> bool:
     """True when ``error`` is a limit hit, which refuses the whole file."""
     return error.kind == LIMIT
+
+
+def refuses_file(error: RowError) -> bool:
+    """True when ``error`` refuses the whole file: a limit hit, or a file that cannot be
+    read on."""
+    return error.kind in (LIMIT, UNREADABLE)

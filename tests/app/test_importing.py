@@ -519,11 +519,12 @@ def test_bulk_rows_match_the_rows_a_single_reading_gets(store: Store, db_path: P
 
 def test_benchmark_prints_app_and_floor_rates_and_memory(monkeypatch, capsys) -> None:
     from monitor.bench import __main__ as bench
-    from monitor.bench import import_csv, import_hl7
+    from monitor.bench import import_csv, import_fhir, import_hl7
 
     monkeypatch.setattr(import_csv, "QUICK_SIZES", (300,))
     monkeypatch.setattr(import_csv, "SHAPES", {"comma": import_csv.SHAPES["comma"]})
     monkeypatch.setattr(import_hl7, "QUICK_SIZES", (50,))
+    monkeypatch.setattr(import_fhir, "QUICK_SIZES", (40,))
     assert bench.main(["--quick", "import"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "== import"
@@ -532,6 +533,8 @@ def test_benchmark_prints_app_and_floor_rates_and_memory(monkeypatch, capsys) ->
     assert lines[2].startswith("  peak memory (max RSS), 300 rows") and "MB" in lines[2]
     assert lines[3].startswith("HL7 batch file, 50 readings") and ">= 0.5x floor" in lines[3]
     assert lines[4].startswith("  peak memory (max RSS), 50 readings")
+    assert lines[5].startswith("FHIR Bundle, 40 readings") and ">= 0.5x floor" in lines[5]
+    assert lines[6].startswith("  peak memory (max RSS), 40 readings")
     with pytest.raises(SystemExit):
         bench.main(["nonsense"])
 

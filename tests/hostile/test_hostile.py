@@ -32,7 +32,7 @@ def all_cases() -> list[HostileCase]:
     return found
 
 
-CASES = all_cases()
+CASES = [c for c in all_cases() if not c.bench_only]
 
 
 def _saved(db: Path) -> int:

@@ -278,7 +278,10 @@ def test_truncated_json(shared_fixtures: Path):
     result = parse(data[: len(data) // 2])
     assert result.readings == []
     assert result.errors[0].message.startswith("not valid JSON")
-    assert result.errors[0].location.startswith("line ")
+    assert result.errors[0].message.endswith("(the file may be cut off); the file is refused "
+                                              "and nothing was imported")
+    assert result.errors[0].location.startswith("entry ") and ", line " in \
+        result.errors[0].location
 
 
 def test_wrong_encodings_and_garbage():
