@@ -16,7 +16,7 @@ from .parsed import CSV, FHIR, HL7, ParseResult, RowError
 #: How much of a file ``detect_format`` needs to see.
 SNIFF_BYTES = 4096
 _HL7_SUFFIXES = {".hl7", ".hl7v2", ".oru", ".mllp"}
-_FHIR_SUFFIXES = {".json", ".ndjson", ".fhir"}
+_FHIR_SUFFIXES = {".json", ".ndjson", ".fhir", ".xml"}
 
 
 def detect_format(name: str, first_bytes: bytes) -> str:
@@ -27,7 +27,7 @@ def detect_format(name: str, first_bytes: bytes) -> str:
     head = first_bytes.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x0b")
     if head.startswith((b"MSH", b"FHS", b"BHS")):
         return HL7
-    if head.startswith((b"{", b"[")):
+    if head.startswith((b"{", b"[", b"<")):  # JSON or XML: the FHIR reader says which
         return FHIR
     suffix = Path(name).suffix.lower()
     if suffix in _HL7_SUFFIXES:

@@ -49,6 +49,7 @@ from typing import Any, BinaryIO
 from monitor.domain.readings import Source, validate_values
 from monitor.domain.vitals import VITAL_SPECS, Vital
 
+from . import fhir_xml
 from .json_stream import CHUNK_BYTES, JsonProblem, JsonText
 from .limits import BUNDLE_ENTRIES, JSON_DEPTH, RESOURCE_BYTES, UNREADABLE
 from .local_time import LocalZone
@@ -638,9 +639,14 @@ class _FhirStream:
         """Each resource with its location and fullUrl (or a problem), in file order.
         Raises :class:`_Refused` when the file cannot be read on."""
         head = self.stream.read(4096)  # enough to tell text from binary
-        problem = not_text_problem(head, FHIR, "FHIR JSON must be UTF-8")
+        xml = fhir_xml.looks_like_xml(head)
+        problem = not_text_problem(head, FHIR, f"FHIR {'XML' if xml else 'JSON'} must be UTF-8")
         if problem:
             raise _Refused(RowError("file", problem))
+        if xml:
+            self.read_any = True
+            yield from self._xml(head)
+            return
         text = JsonText(self.stream, head=head, max_chars=RESOURCE_BYTES.value,
                         max_depth=JSON_DEPTH.value)
         try:
@@ -650,6 +656,14 @@ class _FhirStream:
             yield from _ndjson(text) if _is_ndjson(text) else _document(text)
         except JsonProblem as problem:
             raise _Refused(_refusal(problem)) from None
+
+    def _xml(self, head: bytes) -> Iterator[tuple[Any, str, str]]:
+        try:
+            for resource, number, full_url in fhir_xml.resources(self.stream, head):
+                label = _label(resource)
+                yield resource, f"entry {number} ({label})" if number else label, full_url
+        except fhir_xml.XmlRefused as refused:
+            raise _Refused(refused.error) from None
 
     def __iter__(self) -> Iterator[ParsedReading | RowError]:
         reader = self.reader
@@ -696,7 +710,9 @@ class _FhirStream:
             yield item
 
 
-_RESOURCE_TYPE = re.compile(rb'"resourceType"\s*:\s*"(Patient|Observation)"')
+# A resource's start in JSON or in XML (with or without a namespace prefix).
+_RESOURCE_TYPE = re.compile(rb'"resourceType"\s*:\s*"(Patient|Observation)"'
+                            rb'|<(?:[A-Za-z_][\w.-]*:)?(Patient|Observation)[\s>/]')
 
 
 def patients_read_ahead(open_file: Callable[[], BinaryIO]) -> dict[str, str] | None:
@@ -710,7 +726,7 @@ def patients_read_ahead(open_file: Callable[[], BinaryIO]) -> dict[str, str] | N
         while chunk := stream.read(CHUNK_BYTES):
             data = tail + chunk
             for match in _RESOURCE_TYPE.finditer(data):
-                if match.group(1) == b"Observation":
+                if (match.group(1) or match.group(2)) == b"Observation":
                     seen_observation = True
                 elif seen_observation:
                     late = True

@@ -16,6 +16,7 @@ from monitor.ui.dialogs import import_dialog
 from monitor.ui.dialogs.import_dialog import ImportDialog
 from monitor.ui.entry.readings_model import SOURCE_COL
 from monitor.ui.main_window import MainWindow
+from tests.fhir_xml_writer import to_xml
 
 GOOD = "time,SBP,DBP,HR\n2024-05-01T10:00:00Z,120,80,70\n2024-05-01T10:05:00Z,125,82,72\n"
 BAD_ROW = "2024-05-01T10:10:00Z,abc,80,70\n"
@@ -91,19 +92,31 @@ def drop_on(window: MainWindow, mime: QMimeData) -> tuple[bool, bool]:
     return enter.isAccepted(), drop.isAccepted()
 
 
-def test_dropping_a_file_opens_the_preview(window: MainWindow, qtbot, tmp_path: Path) -> None:
-    path = write(tmp_path, "dropped.csv", GOOD)
+def test_dropping_a_file_opens_the_preview(window: MainWindow, qtbot, tmp_path: Path,
+                                           path: Path | None = None, readings: int = 2) -> None:
+    path = path or write(tmp_path, "dropped.csv", GOOD)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     assert drop_on(window, mime) == (True, True)
     dialog = window.import_actions.dialog
     assert isinstance(dialog, ImportDialog) and dialog.path == path
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=30_000)
-    assert dialog.report.new == 2 and dialog.import_button.isEnabled()
+    assert dialog.report.new == readings and dialog.import_button.isEnabled()
     qtbot.keyClicks(dialog.initials, "AB")
     with qtbot.waitSignal(dialog.imported, timeout=30_000):
         dialog.import_button.click()
-    assert window.table_model.rowCount() == 2
+    assert window.table_model.rowCount() == readings
+
+
+def test_a_fhir_xml_file_is_offered_previewed_and_imported(window: MainWindow, qtbot,
+                                                          tmp_path: Path) -> None:
+    assert "*.xml" in import_dialog.FILE_FILTER
+    path = write(tmp_path, "monitor-export.xml", to_xml({
+        "resourceType": "Observation", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+        "effectiveDateTime": "2024-05-01T10:00:00+00:00",
+        "valueQuantity": {"value": 64, "unit": "/min", "code": "/min"}}))
+    test_dropping_a_file_opens_the_preview(window, qtbot, tmp_path, path, readings=1)
 
 
 def test_dropping_something_that_is_not_a_file_is_ignored(window: MainWindow) -> None:

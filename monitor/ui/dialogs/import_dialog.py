@@ -53,7 +53,7 @@ from monitor.ui.workers.thread import WorkerThread
 
 log = logging.getLogger(__name__)
 
-FILE_FILTER = ("Readings (*.csv *.tsv *.txt *.hl7 *.hl7v2 *.oru *.json *.ndjson);;"
+FILE_FILTER = ("Readings (*.csv *.tsv *.txt *.hl7 *.hl7v2 *.oru *.json *.ndjson *.xml);;"
                "All files (*)")
 
 
