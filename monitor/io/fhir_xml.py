@@ -143,7 +143,7 @@ class _CountingReader:
         self.head = head
         self.count = 0
         self.mark = 0  # bytes read when the last entry was finished
-        self.entry = 1  # the entry being read, for messages
+        self.where = "file"  # the entry being read, for messages
         self.at_end = False  # the whole file was given to the parser
 
     def read(self, size: int = -1) -> bytes:
@@ -155,7 +155,7 @@ class _CountingReader:
         self.count += len(data)
         if self.count - self.mark > RESOURCE_BYTES.value + READ_BYTES:
             raise XmlRefused(RESOURCE_BYTES.refusal(
-                f"entry {self.entry:,}" if self.entry > 1 else "file",
+                self.where,
                 f"more than {RESOURCE_BYTES.value:,} bytes without the end of a resource"))
         return data
 
@@ -175,10 +175,12 @@ def resources(stream: BinaryIO, head: bytes) -> Iterator[tuple[dict[str, Any], i
                 stack.append(element)
                 if len(stack) > JSON_DEPTH.value:
                     raise XmlRefused(JSON_DEPTH.refusal(
-                        f"entry {entries + 1:,}" if entries else "file",
-                        f"more than {JSON_DEPTH.value} levels"))
+                        source.where, f"more than {JSON_DEPTH.value} levels"))
                 if len(stack) == 1:
                     _check_root(element)
+                elif len(stack) == 2 and _local(element.tag) == "entry" \
+                        and _local(stack[0].tag) == "Bundle":
+                    source.where = f"entry {entries + 1:,}"
                 continue
             stack.pop()
             name = _local(element.tag)
@@ -189,7 +191,7 @@ def resources(stream: BinaryIO, head: bytes) -> Iterator[tuple[dict[str, Any], i
                         f"entry {entries:,}", f"more than {BUNDLE_ENTRIES.value:,}"))
                 item = _entry(element, entries)
                 stack[0].remove(element)  # what keeps memory to one entry
-                source.mark, source.entry = source.count, entries + 1
+                source.mark = source.count
                 if item is not None:
                     yield item
             elif not stack and name != "Bundle":
