@@ -92,9 +92,13 @@ def drop_on(window: MainWindow, mime: QMimeData) -> tuple[bool, bool]:
     return enter.isAccepted(), drop.isAccepted()
 
 
-def test_dropping_a_file_opens_the_preview(window: MainWindow, qtbot, tmp_path: Path,
-                                           path: Path | None = None, readings: int = 2) -> None:
-    path = path or write(tmp_path, "dropped.csv", GOOD)
+def test_dropping_a_file_opens_the_preview(window: MainWindow, qtbot, tmp_path: Path) -> None:
+    drop_and_import(window, qtbot, write(tmp_path, "dropped.csv", GOOD), readings=2)
+
+
+def drop_and_import(window: MainWindow, qtbot, path: Path, readings: int) -> None:
+    """Drop ``path`` on the window, wait for the preview, import with initials, and check
+    the table shows ``readings`` rows."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     assert drop_on(window, mime) == (True, True)
@@ -116,7 +120,7 @@ def test_a_fhir_xml_file_is_offered_previewed_and_imported(window: MainWindow, q
         "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
         "effectiveDateTime": "2024-05-01T10:00:00+00:00",
         "valueQuantity": {"value": 64, "unit": "/min", "code": "/min"}}))
-    test_dropping_a_file_opens_the_preview(window, qtbot, tmp_path, path, readings=1)
+    drop_and_import(window, qtbot, path, readings=1)
 
 
 def test_dropping_something_that_is_not_a_file_is_ignored(window: MainWindow) -> None:
