@@ -7,6 +7,8 @@ Reading (``iter_csv`` / ``parse_csv``):
   ``RR``, ``resp``; ``SpO2``, ``O2 sat``; ``MAP``, ``mean``), case and punctuation ignored.
   A unit in brackets (``SBP (mmHg)``, ``SBP [kPa]``, ``RESP[pm]``) is checked and kPa is
   converted; a column with an unknown unit is ignored and reported.
+- A header with a value column beside a code or parameter column and no vital column is the
+  one-value-per-row layout (Synthea's observations.csv): see :mod:`monitor.io.csv_long`.
 - A header that looks like a vital (``Syst_L``, ``DIA_mmHg``, ``Pulse Ox Rate``: see
   ``vocabulary.looks_like_vital``) but is not one of the names above is an ERROR naming the
   column, so the import stops instead of charting the file without it; any other unknown
@@ -58,7 +60,17 @@ from monitor.domain.reading_blocks import (
 from monitor.domain.readings import Reading, ReadingStatus, Source, parse_value, validate_values
 from monitor.domain.vitals import VITAL_SPECS, Vital, derive_map
 
-from .limits import FIELD_BYTES, HEADER_COLUMNS, LINE_BYTES
+from .csv_long import LongLayout, LongRows, header_notices, long_layout
+from .csv_names import (
+    BP_NAMES,
+    FULL_TIME_NAMES,
+    INVASIVE,
+    OTHER_NAMES,
+    normalize,
+    split_header,
+    vital_named,
+)
+from .limits import FIELD_BYTES, HEADER_COLUMNS, LIMIT, LINE_BYTES
 from .local_time import LocalZone
 from .parsed import (
     CSV,
@@ -82,61 +94,11 @@ _MISSING = {"", "-", "--", "---", "n/a", "na", "null", "none"}
 # What a spreadsheet may run as a formula (OWASP CSV injection: also a leading tab or CR).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-# Header names, lower-case with everything but letters and digits removed.
-_VITAL_NAMES: dict[Vital, set[str]] = {
-    Vital.SBP: {
-        "sbp", "sys", "systolic", "systolicbp", "systolicpressure", "systolicbloodpressure",
-        "bpsys", "bpsystolic", "sysbp", "nbpsys", "nibpsys", "nbpsystolic", "nibpsystolic",
-        "nbps", "nibps",
-    },
-    Vital.DBP: {
-        "dbp", "dia", "dias", "diastolic", "diastolicbp", "diastolicpressure",
-        "diastolicbloodpressure", "bpdia", "bpdias", "bpdiastolic", "diabp", "nbpdia",
-        "nbpdias", "nibpdia", "nibpdias", "nbpdiastolic", "nibpdiastolic", "nbpd", "nibpd",
-    },
-    Vital.MAP: {
-        "map", "mean", "meanbp", "mbp", "meanpressure", "meanarterialpressure", "bpmean",
-        "nbpmean", "nibpmean", "nbpm", "nibpm",
-    },
-    Vital.HR: {"hr", "heartrate", "pulse", "pulserate", "pr", "hf", "ecghr"},
-    Vital.RR: {
-        "rr", "resp", "resprate", "respiratoryrate", "respiration", "respirations",
-        "respirationrate", "breathingrate", "rf", "br",
-    },
-    Vital.SPO2: {
-        "spo2", "o2sat", "o2sats", "sat", "sats", "sao2", "spo2pct", "oxygensaturation",
-        "o2saturation", "pulseox", "saturation",
-    },
-}
-_BP_NAMES = {"bp", "bloodpressure", "nibp", "nbp", "sysdia", "sbpdbp"}
-# Invasive pressures: arterial (ABP, ART, IBP, AP) and the pulmonary-artery, left/right
-# atrial, umbilical and femoral lines monitors export beside them (Philips PAP, LAP, RAP,
-# UAP, FAP; GE P1-P8).
-_INVASIVE = re.compile(r"^(abp|art|ibp|ap|pap|lap|rap|uap|fap|p[1-8])"
-                       r"(sys|systolic|dia|dias|diastolic|mean|m|s|d)$")
-_OTHER_NAMES = {
-    "time": {
-        "time", "timestamp", "datetime", "dateandtime", "takenat", "charttime", "recordedat",
-        "observationtime", "measuredat", "effectivedatetime",
-    },
-    "date": {"date", "day"},
-    "elapsed": {"elapsed", "elapseds", "elapsedsec", "elapsedseconds", "elapsedmin"},
-    "source": {"source", "origin"},
-    "entered_by": {"enteredby", "initials", "nurse", "by", "recordedby", "user"},
-    "status": {"status"},
-    "note": {"note", "notes", "comment", "comments", "remark", "remarks"},
-    "patient": {"patient", "patientid", "mrn", "pid"},
-}
-#: Time-column names that mean a full date and time (everything but a bare 'time').
-_FULL_TIME_NAMES = _OTHER_NAMES["time"] - {"time"}
-_HEADER_UNIT = re.compile(r"^(?P<name>[^(\[]*?)\s*(?:\((?P<u1>.*)\)|\[(?P<u2>.*)\])\s*$")
-
-
 @dataclass(frozen=True)
 class _Column:
     index: int
     header: str  # as written in the file, for messages
-    kind: str  # "vital", "bp", or a key of _OTHER_NAMES
+    kind: str  # "vital", "bp", or a key of OTHER_NAMES
     vital: Vital | None = None
     unit: str = ""
 
@@ -153,21 +115,6 @@ class _Layout:
     text: dict[str, _Column]  # source, entered_by, status, note, patient
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _split_header(cell: str) -> tuple[str, str]:
-    """``'SBP (mmHg)'`` -> ``('SBP', 'mmHg')``; ``'SpO2 %'`` -> ``('SpO2', '%')``."""
-    text = cell.strip().lstrip("\ufeff")
-    m = _HEADER_UNIT.match(text)
-    if m:
-        return m["name"].strip(), (m["u1"] or m["u2"] or "").strip()
-    if text.endswith("%") and len(text) > 1:
-        return text[:-1].strip(), "%"
-    return text, ""
-
-
 def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowError]]:
     """Map header cells to columns. Returns (None, errors) when the file cannot be read."""
     errors: list[RowError] = []
@@ -178,11 +125,11 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
         header = cell.strip().lstrip("\ufeff")
         if not header:
             continue
-        name, unit = _split_header(header)
-        key = _norm(name)
+        name, unit = split_header(header)
+        key = normalize(name)
         where = f"line {line}, column '{header}'"
-        vital = next((v for v, names in _VITAL_NAMES.items() if key in names), None)
-        if vital is not None or key in _BP_NAMES:
+        vital = vital_named(key)
+        if vital is not None or key in BP_NAMES:
             kind = "vital" if vital is not None else "bp"
             covers = [vital] if vital is not None else [Vital.SBP, Vital.DBP]
             if unit and any(unit_factor(v, unit) is None for v in covers):
@@ -197,12 +144,12 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
             taken.update({v: header for v in covers})
             vitals.append(_Column(index, header, kind, vital, unit))
             continue
-        other = next((k for k, names in _OTHER_NAMES.items() if key in names), None)
+        other = next((k for k, names in OTHER_NAMES.items() if key in names), None)
         if other is None and key.startswith("elapsed"):
             other = "elapsed"
         if other is not None and other not in others:
             others[other] = _Column(index, header, other, unit=unit)
-        elif _INVASIVE.match(key):
+        elif INVASIVE.match(key):
             errors.append(RowError.not_charted(where, "invasive arterial pressure is not "
                                                "charted (only non-invasive BP); column ignored"))
         elif looks_like_vital(name) or looks_like_vital(header):
@@ -217,7 +164,7 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
     time, date = others.pop("time", None), others.pop("date", None)
     if time is None and date is not None:  # a lone 'date' column holds date and time
         time, date = date, None
-    elif time is not None and date is not None and _norm(time.header) in _FULL_TIME_NAMES:
+    elif time is not None and date is not None and normalize(time.header) in FULL_TIME_NAMES:
         # 'datetime' or 'timestamp' beside 'date' holds the date itself: not a time of day.
         errors.append(RowError.not_charted(
             f"line {line}, column '{date.header}'",
@@ -226,7 +173,7 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
     elapsed = others.pop("elapsed", None)
     factor = 1.0
     if elapsed is not None:
-        unit = (elapsed.unit or _norm(elapsed.header).removeprefix("elapsed")).lower()
+        unit = (elapsed.unit or normalize(elapsed.header).removeprefix("elapsed")).lower()
         factor = 60.0 if unit in {"min", "minutes", "m"} else 1.0
         if unit not in {"", "s", "sec", "seconds", "min", "minutes", "m"}:
             errors.append(RowError(f"line {line}, column '{elapsed.header}'",
@@ -750,6 +697,12 @@ def _iter_csv(stream: BinaryIO, opts: _Options, progress: Callable[[int], None] 
     if len(header_cells) > HEADER_COLUMNS.value:
         yield HEADER_COLUMNS.refusal(f"line {header_line}", f"{len(header_cells):,} columns")
         return
+    reader = csv.reader(text_iter, delimiter=delimiter)
+    long = long_layout(header_cells)
+    if long is not None:
+        yield from _iter_long(long, _records(reader, lines, header_line), lines, opts,
+                              header_cells, header_line)
+        return
     layout, header_errors = _read_header(header_cells, header_line)
     yield from header_errors
     if layout is None:
@@ -767,25 +720,17 @@ def _iter_csv(stream: BinaryIO, opts: _Options, progress: Callable[[int], None] 
     block, block_rows = _fresh(bulk)
     seen = RecentMoments(SAME_TIME_WINDOW)
     note = seen.note
-    reader = csv.reader(text_iter, delimiter=delimiter)
-    last = header_line
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            if "field larger than field limit" in str(e):  # an unclosed quote, or a blob
-                yield FIELD_BYTES.refusal(f"line {last + 1}",
-                                          "a quote opened on this line may never close")
+    for record in _records(reader, lines, header_line):
+        if isinstance(record, RowError):
+            if record.kind == LIMIT:
+                yield record
                 return
             if block:
                 yield from _emit(block, blocks)
                 block, block_rows = _fresh(bulk)
-            yield RowError(f"line {lines.line}", f"unreadable CSV: {e}")
-            last = lines.line
+            yield record
             continue
-        first_line, last = last + 1, lines.line
+        first_line, last, cells = record
         if bulk is not None and first_line == last and first_line not in lines.bad:
             parsed = bulk.read(cells)
             if parsed is not None:
@@ -813,27 +758,13 @@ def _iter_csv(stream: BinaryIO, opts: _Options, progress: Callable[[int], None] 
         if block:
             yield from _emit(block, blocks)
             block, block_rows = _fresh(bulk)
-        where = first_line if first_line == last else f"{first_line}-{last}"
         if not any(c.strip() for c in cells):
             continue
-        bad = [n for n in range(first_line, last + 1) if n in lines.bad] if lines.bad else []
-        if bad:
-            outputs: list[ParsedReading | RowError] = [
-                RowError(f"line {n}", f"{lines.bad[n]}; row skipped") for n in bad]
-        else:
-            if len(cells) > len(header_cells) and any(c.strip() for c in
-                                                      cells[len(header_cells):]):
-                outputs = [RowError(f"line {where}", f"{len(cells):,} values but the header has "
-                                    f"{len(header_cells)} columns; row skipped")]
-            elif max(map(len, cells)) > FIELD_BYTES.value:
-                wide = max(range(len(cells)), key=lambda n: len(cells[n]))
-                column = (f", column '{header_cells[wide]}'" if wide < len(header_cells)
-                          else "")
-                yield FIELD_BYTES.refusal(f"line {where}{column}", f"{len(cells[wide]):,} "
-                                          "characters")
-                return
-            else:
-                outputs = _row(plan, cells, first_line, seen)
+        problems = _record_problems(cells, first_line, last, lines, header_cells)
+        if problems and problems[-1].kind == LIMIT:
+            yield problems[-1]
+            return
+        outputs = problems or _row(plan, cells, first_line, seen)
         for out in outputs:
             yield out
             if isinstance(out, RowError):
@@ -845,6 +776,51 @@ def _iter_csv(stream: BinaryIO, opts: _Options, progress: Callable[[int], None] 
             return
     if block:
         yield from _emit(block, blocks)
+    lines.report()
+
+
+def _iter_long(layout: LongLayout, records: Iterator[tuple[int, int, list[str]] | RowError],
+               lines: _TextLines, opts: _Options, header_cells: list[str], header_line: int
+               ) -> Iterator[ParsedReading | RowError]:
+    """The records of a one-value-per-row file (see :mod:`monitor.io.csv_long`)."""
+    errors = 0
+
+    def counted(items: Iterable[ParsedReading | RowError]) -> Iterator[ParsedReading | RowError]:
+        nonlocal errors
+        for item in items:
+            errors += isinstance(item, RowError) and not item.is_notice
+            yield item
+
+    def read_time(time_text: str, date_text: str | None) -> tuple[datetime | None, str | None]:
+        if date_text is None:
+            return _timestamp(time_text, opts.zone)
+        return _combine(date_text, time_text, opts.zone)
+
+    notices = header_notices(layout, header_line)
+    yield from notices
+    if layout.time is None:
+        return
+    rows = LongRows(layout, read_time, detail=source_detail(opts.name, CSV), source=opts.source)
+    last = header_line
+    for record in records:
+        if isinstance(record, RowError):
+            yield from counted([record])
+            if record.kind == LIMIT:
+                return
+            continue
+        first, last, cells = record
+        if not any(c.strip() for c in cells):
+            continue
+        problems = _record_problems(cells, first, last, lines, header_cells)
+        yield from counted(problems or rows.add(cells, first))
+        if problems and problems[-1].kind == LIMIT:
+            return
+        lines.report()
+        if errors >= MAX_ERRORS:
+            yield RowError(f"line {last}", f"stopped after {MAX_ERRORS} errors: this does not "
+                           "look like a vital-signs CSV file")
+            return
+    yield from rows.finish()
     lines.report()
 
 
@@ -863,6 +839,48 @@ def _emit(block: ReadingBlock, as_block: bool) -> Iterator[ParsedReading | Readi
         return
     for line, reading in block.readings():
         yield ParsedReading(reading, f"line {line}")
+
+
+def _records(reader: Iterator[list[str]], lines: _TextLines, header_line: int
+             ) -> Iterator[tuple[int, int, list[str]] | RowError]:
+    """Each CSV record after the header as (first line, last line, cells); an unreadable one
+    as an error; a quote that never closes as the refusal (kind LIMIT) that ends the file."""
+    last = header_line
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            if "field larger than field limit" in str(e):  # an unclosed quote, or a blob
+                yield FIELD_BYTES.refusal(f"line {last + 1}",
+                                          "a quote opened on this line may never close")
+                return
+            yield RowError(f"line {lines.line}", f"unreadable CSV: {e}")
+            last = lines.line
+            continue
+        first, last = last + 1, lines.line
+        yield first, last, cells
+
+
+def _record_problems(cells: list[str], first: int, last: int, lines: _TextLines,
+                     header_cells: list[str]) -> list[ParsedReading | RowError]:
+    """Why a record cannot be read as a row: a line that was not UTF-8, more values than the
+    header has columns, or a field beyond the limit (then the refusal, kind LIMIT, is last).
+    Empty when it can."""
+    bad = [n for n in range(first, last + 1) if n in lines.bad] if lines.bad else []
+    if bad:
+        return [RowError(f"line {n}", f"{lines.bad[n]}; row skipped") for n in bad]
+    where = first if first == last else f"{first}-{last}"
+    width = len(header_cells)
+    if len(cells) > width and any(c.strip() for c in cells[width:]):
+        return [RowError(f"line {where}", f"{len(cells):,} values but the header has "
+                         f"{width} columns; row skipped")]
+    if max(map(len, cells)) > FIELD_BYTES.value:
+        wide = max(range(len(cells)), key=lambda n: len(cells[n]))
+        column = f", column '{header_cells[wide]}'" if wide < width else ""
+        return [FIELD_BYTES.refusal(f"line {where}{column}", f"{len(cells[wide]):,} characters")]
+    return []
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

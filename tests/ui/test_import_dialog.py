@@ -123,6 +123,22 @@ def test_a_fhir_xml_file_is_offered_previewed_and_imported(window: MainWindow, q
     drop_and_import(window, qtbot, path, readings=1)
 
 
+def test_a_long_format_file_is_previewed_with_its_notices_and_imported(
+        window: MainWindow, qtbot, tmp_path: Path) -> None:
+    path = write(tmp_path, "observations.csv",
+                 "DATE,CODE,DESCRIPTION,VALUE,UNITS\n"
+                 "2024-05-01T10:00:00Z,8302-2,Body Height,170,cm\n"
+                 "2024-05-01T10:00:00Z,8462-4,Diastolic Blood Pressure,77,mm[Hg]\n"
+                 "2024-05-01T10:00:00Z,8480-6,Systolic Blood Pressure,112,mm[Hg]\n"
+                 "2024-05-01T10:05:00Z,8867-4,Heart rate,81,/min\n")
+    drop_and_import(window, qtbot, path, readings=2)
+    report = window.import_actions.dialog.report
+    assert [str(n) for n in report.notices] == [
+        "line 2, column 'CODE': LOINC 8302-2 'Body Height': body height is not charted"]
+    values = [r.values for r in window.controller.current_readings()]
+    assert values == [{Vital.SBP: 112, Vital.DBP: 77, Vital.MAP: 88.7}, {Vital.HR: 81}]
+
+
 def test_dropping_something_that_is_not_a_file_is_ignored(window: MainWindow) -> None:
     mime = QMimeData()
     mime.setText("120/80")
