@@ -29,7 +29,7 @@ import hashlib
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from functools import partial
@@ -46,10 +46,12 @@ from monitor.domain.readings import (
 )
 from monitor.domain.sessions import Patient, Session, validate_session
 from monitor.resources import default_profile
+from monitor.store.column_maps import SavedColumnMap
 from monitor.store.database import Store
 from monitor.store.imports import ImportRun, ImportTarget, SessionImport
 
-from ..io.csv_format import iter_csv
+from ..io.column_map import header_key
+from ..io.csv_format import iter_csv, peek_header
 from ..io.detect import SNIFF_BYTES, detect_format
 from ..io.fhir import iter_fhir_stream
 from ..io.hl7v2 import iter_hl7_stream
@@ -112,6 +114,9 @@ class ImportOptions:
     date_only_as_midnight: bool = False  # FHIR: a date without time is 00:00
     by: str = ""  # who imports, recorded with the run
     now: datetime | None = None  # the clock times are checked against (None: the real one)
+    #: CSV: what each column holds, header -> role (io.column_map). None: the mapping
+    #: remembered for this header set, if any. A committed import remembers the one given.
+    columns: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -132,6 +137,12 @@ class ImportReport:
     committed: bool = False
     #: A limit the file went beyond (see io.limits): the whole file is refused.
     refused_by: RowError | None = None
+    #: CSV: the header cells and the first data row, for a column mapping (empty otherwise).
+    header: list[str] = field(default_factory=list)
+    sample: list[str] = field(default_factory=list)
+    #: The column mapping the file was read with, and who saved it when it was remembered.
+    columns: dict[str, str] = field(default_factory=dict)
+    columns_saved: SavedColumnMap | None = None
 
     @property
     def file_name(self) -> str:
@@ -298,12 +309,15 @@ class _FileStream:
             fmt = self.report.format = detect_format(self.path.name, head)
             if fmt == CSV:
                 handle.seek(0)
+                self.report.header, self.report.sample = peek_header(
+                    handle.read(PEEK_BYTES)) or ([], [])
+                handle.seek(0)
                 reader = _HashingReader(handle)
                 yield from iter_csv(cast(BinaryIO, reader), name=self.path.name,
                                     default_tz=o.default_tz, start=o.start,
                                     zero_is_missing=o.zero_is_missing, source=Source.IMPORT,
                                     progress=lambda done: self._progress(done, total),
-                                    blocks=True)
+                                    blocks=True, columns=o.columns)
                 reader.drain()  # the parser may stop early; the checksum covers the file
             else:
                 handle.seek(0)
@@ -423,16 +437,49 @@ def _found_nothing(report: ImportReport, readings_seen: int) -> None:
         report.rejected += 1
 
 
+#: How much of a CSV file is read for its header (a mapping and the key it is remembered
+#: under); a header longer than this is read without a remembered mapping.
+PEEK_BYTES = 256 * 1024
+
+
+def with_saved_columns(store: Store, path: Path, options: ImportOptions
+                       ) -> tuple[ImportOptions, SavedColumnMap | None]:
+    """``options`` with the column mapping remembered for the header of ``path`` (a CSV
+    file), unless a mapping is given; and that remembered mapping (None when none is used)."""
+    if options.columns is not None:
+        return options, None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(PEEK_BYTES)
+    except OSError:
+        return options, None  # the import says why the file cannot be read
+    if detect_format(path.name, head[:SNIFF_BYTES]) != CSV:
+        return options, None
+    peeked = peek_header(head)
+    saved = store.saved_column_map(header_key(peeked[0])) if peeked else None
+    if saved is None:
+        return options, None
+    return replace(options, columns=saved.mapping), saved
+
+
+def _note_columns(report: ImportReport, options: ImportOptions,
+                  saved: SavedColumnMap | None) -> None:
+    report.columns = dict(options.columns or {})
+    report.columns_saved = saved
+
+
 def preview_file(store: Store, path: str | Path, options: ImportOptions = ImportOptions(),
                  progress: Progress | None = None,
                  cancel: CancelCheck | None = None) -> ImportReport:
     """What importing ``path`` would do, without writing anything. Raises
     :class:`ImportCancelled` when ``cancel()`` turns true, or a StoreError (e.g. the chosen
     session is closed)."""
+    options, saved = with_saved_columns(store, Path(path), options)
     stream = _FileStream(Path(path), options, progress, cancel)
     counted = _Counted(stream.batches(stop_at_invalid=False))
     totals = store.preview_import(counted)
     report = stream.report
+    _note_columns(report, options, saved)
     report.sessions = totals.sessions
     report.new = totals.imported
     report.duplicates += totals.duplicates
@@ -488,6 +535,7 @@ def import_file(store: Store, path: str | Path, options: ImportOptions = ImportO
     path = Path(path)
     started = datetime.now(UTC)
     stop_at_invalid = not options.skip_invalid
+    options, saved = with_saved_columns(store, path, options)
     if _reads_ahead(path):
         ahead: ReadAhead[list[tuple[ImportTarget, Item]], ImportReport] = ReadAhead(
             partial(_read_file, path, options, stop_at_invalid), progress=progress,
@@ -523,14 +571,20 @@ def import_file(store: Store, path: str | Path, options: ImportOptions = ImportO
 
     recorder = alerts if alerts is not None else SessionAlerts(store, default_profile())
 
-    def record_alerts(written: list[SessionImport]) -> None:
+    def before_commit(written: list[SessionImport]) -> None:
         for result in written:
             if result.imported and result.session_id is not None:
                 recorder.update(result.session_id, keep_events=False)
+        header = found().header
+        if options.columns and saved is None and header:
+            # A mapping given for this import is remembered with it, for the next file.
+            store.save_column_map(header_key(header), header, options.columns, options.by,
+                                  datetime.now(UTC))
 
     totals = store.commit_import(checked(), run=run, by=options.by,
-                                 before_commit=record_alerts)
+                                 before_commit=before_commit)
     report = found()
+    _note_columns(report, options, saved)
     report.sessions = totals.sessions
     report.new = totals.imported
     report.duplicates += totals.duplicates

@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..app.importing import ImportOptions, ImportRejected, ImportReport, import_file
+from ..io.column_map import ROLES, parse_columns_option
 from ..io.csv_format import parse_timestamp
 from ..io.read_ahead import ReaderFailed
 from ..paths import default_db_path
@@ -52,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CSV: a 0 means 'no value' (monitor numerics exports)")
     parser.add_argument("--date-only-as-midnight", action="store_true",
                         help="FHIR: read a date without a time of day as 00:00")
+    parser.add_argument("--columns", metavar="HEADER=ROLE,...",
+                        help="CSV: what columns the app does not recognise hold, e.g. "
+                             f"'Syst_L=sbp,Dia_L=dbp,Zeit=time' (roles: {', '.join(ROLES)}); "
+                             "remembered for files with the same header. Without it, a "
+                             "mapping remembered for the file's header is used")
     return parser
 
 
@@ -72,13 +78,29 @@ def _options(args: argparse.Namespace) -> ImportOptions | str:
         return "--patient: give a patient id"
     target = (ImportTarget(session_id=args.session) if args.session is not None
               else ImportTarget(patient_id=args.patient.strip()) if args.patient else None)
+    columns = None
+    if args.columns is not None:
+        columns, problem = parse_columns_option(args.columns)
+        if problem:
+            return f"--columns: {problem}"
     return ImportOptions(target=target, skip_invalid=args.skip_invalid, start=start,
                          default_tz=zone,
                          zero_is_missing=args.zero_is_missing,
-                         date_only_as_midnight=args.date_only_as_midnight, by=args.by)
+                         date_only_as_midnight=args.date_only_as_midnight, by=args.by,
+                         columns=columns)
+
+
+def _print_columns(report: ImportReport) -> None:
+    saved = report.columns_saved
+    if saved is not None:
+        mapped = ", ".join(f"{h}={r}" for h, r in sorted(saved.mapping.items()))
+        by = f" by {saved.saved_by}" if saved.saved_by else ""
+        print(f"{report.file_name}: columns mapped as saved{by} on "
+              f"{saved.saved_at:%Y-%m-%d %H:%M} UTC: {mapped}", file=sys.stderr)
 
 
 def _print_problems(report: ImportReport) -> None:
+    _print_columns(report)
     for error in report.invalid:
         print(f"{report.file_name}: rejected: {error}", file=sys.stderr)
     for notice in report.notices:

@@ -45,7 +45,7 @@ import io
 import operator
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import BinaryIO, TextIO
@@ -60,6 +60,7 @@ from monitor.domain.reading_blocks import (
 from monitor.domain.readings import Reading, ReadingStatus, Source, parse_value, validate_values
 from monitor.domain.vitals import VITAL_SPECS, Vital, derive_map
 
+from .column_map import IGNORE, VITAL_ROLES, mapping_problems
 from .csv_long import LongLayout, LongRows, header_notices, long_layout
 from .csv_names import (
     BP_NAMES,
@@ -115,8 +116,10 @@ class _Layout:
     text: dict[str, _Column]  # source, entered_by, status, note, patient
 
 
-def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowError]]:
-    """Map header cells to columns. Returns (None, errors) when the file cannot be read."""
+def _read_header(cells: list[str], line: int, columns: Mapping[str, str] | None = None
+                 ) -> tuple[_Layout | None, list[RowError]]:
+    """Map header cells to columns (``columns``: a user's mapping, header -> role, see
+    :mod:`monitor.io.column_map`). Returns (None, errors) when the file cannot be read."""
     errors: list[RowError] = []
     vitals: list[_Column] = []
     taken: dict[Vital, str] = {}
@@ -128,8 +131,16 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
         name, unit = split_header(header)
         key = normalize(name)
         where = f"line {line}, column '{header}'"
-        vital = vital_named(key)
-        if vital is not None or key in BP_NAMES:
+        role = columns.get(header) if columns else None
+        if role == IGNORE:
+            errors.append(RowError.not_charted(where, "ignored, as the column mapping says"))
+            continue
+        if role is None:
+            vital, is_bp = vital_named(key), key in BP_NAMES
+        else:
+            vital = Vital(role) if role in VITAL_ROLES and role != "bp" else None
+            is_bp = role == "bp"
+        if vital is not None or is_bp:
             kind = "vital" if vital is not None else "bp"
             covers = [vital] if vital is not None else [Vital.SBP, Vital.DBP]
             if unit and any(unit_factor(v, unit) is None for v in covers):
@@ -144,7 +155,7 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
             taken.update({v: header for v in covers})
             vitals.append(_Column(index, header, kind, vital, unit))
             continue
-        other = next((k for k, names in OTHER_NAMES.items() if key in names), None)
+        other = role or next((k for k, names in OTHER_NAMES.items() if key in names), None)
         if other is None and key.startswith("elapsed"):
             other = "elapsed"
         if other is not None and other not in others:
@@ -156,6 +167,7 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
             # 'Sys.', 'DIA_mmHg', 'NIBP S (1)': chartable values the app cannot place. Never
             # ignored in silence: the import stops until the column is renamed.
             errors.append(RowError(where, "looks like a vital sign but is not understood: "
+                                   "map it (Map columns in the preview, or --columns), or "
                                    "rename it to SBP, DBP, MAP, HR, RR or SpO2 (a unit in "
                                    "brackets, e.g. 'SBP (mmHg)'); its values are not read"))
         else:
@@ -181,10 +193,10 @@ def _read_header(cells: list[str], line: int) -> tuple[_Layout | None, list[RowE
             return None, errors
     if time is None and elapsed is None:
         errors.append(RowError(f"line {line}", "no time column: name one 'time' (date and time),"
-                               " or 'date' and 'time', or 'elapsed_s'"))
+                               " or 'date' and 'time', or 'elapsed_s' (or map the columns)"))
     if not vitals:
         errors.append(RowError(f"line {line}", "no vital-sign columns: expected headers such as "
-                               "SBP, DBP, BP, MAP, HR, RR, SpO2"))
+                               "SBP, DBP, BP, MAP, HR, RR, SpO2 (or map the columns)"))
     if time is None and elapsed is None or not vitals:
         return None, errors
     return _Layout(vitals, time, date, elapsed, factor, others), errors
@@ -652,6 +664,7 @@ def iter_csv(
     progress: Callable[[int], None] | None = None,
     blocks: bool = False,
     quick_rows: bool = True,
+    columns: Mapping[str, str] | None = None,
 ) -> Iterator[ParsedReading | ReadingBlock | RowError]:
     """Read a CSV/TSV file row by row, yielding a reading or errors for each row.
 
@@ -662,17 +675,19 @@ def iter_csv(
     after each row with the number of bytes consumed so far, for a progress bar.
     ``blocks`` gives runs of plain valid rows as :class:`ReadingBlock` s instead of one
     reading each (what the importer wants for a big file); ``quick_rows`` False reads every
-    row the general way (slower; for checking that both ways agree).
+    row the general way (slower; for checking that both ways agree). ``columns`` is a
+    user's column mapping (:mod:`monitor.io.column_map`); a mapping that does not fit the
+    header is an error on the header line and nothing is read.
     Never raises on bad content; stops after ``MAX_ERRORS`` errors."""
     try:
         yield from _iter_csv(stream, _Options(name, default_tz, start, zero_is_missing, source),
-                             progress, blocks, quick_rows)
+                             progress, blocks, quick_rows, columns)
     except _LineTooLong as too_long:
         yield LINE_BYTES.refusal(f"line {too_long.args[0]}")
 
 
 def _iter_csv(stream: BinaryIO, opts: _Options, progress: Callable[[int], None] | None,
-              blocks: bool, quick_rows: bool
+              blocks: bool, quick_rows: bool, columns: Mapping[str, str] | None = None,
               ) -> Iterator[ParsedReading | ReadingBlock | RowError]:
     start = opts.start
     raw = _raw_lines(stream)
@@ -698,12 +713,17 @@ def _iter_csv(stream: BinaryIO, opts: _Options, progress: Callable[[int], None] 
         yield HEADER_COLUMNS.refusal(f"line {header_line}", f"{len(header_cells):,} columns")
         return
     reader = csv.reader(text_iter, delimiter=delimiter)
-    long = long_layout(header_cells)
+    if columns:
+        misfits = mapping_problems(columns, header_cells)
+        if misfits:
+            yield from (RowError(f"line {header_line}", f"column mapping: {m}") for m in misfits)
+            return
+    long = None if columns else long_layout(header_cells)
     if long is not None:
         yield from _iter_long(long, _records(reader, lines, header_line), lines, opts,
                               header_cells, header_line)
         return
-    layout, header_errors = _read_header(header_cells, header_line)
+    layout, header_errors = _read_header(header_cells, header_line, columns)
     yield from header_errors
     if layout is None:
         return
@@ -888,6 +908,26 @@ def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
+def peek_header(head: bytes) -> tuple[list[str], list[str]] | None:
+    """The header cells and the first data row's cells (empty when none) of a CSV file whose
+    first bytes are ``head``, or None when the header does not end within them (or is not
+    text). For offering a column mapping and finding a remembered one; reads nothing more."""
+    if not_text_problem(head[:4096], CSV, ""):
+        return None
+    lines = [line for line in head.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
+             if line.strip()]
+    if not lines or not lines[0].endswith((b"\n", b"\r")):
+        return None
+    try:
+        texts = [line.decode("utf-8") for line in lines[:2]]
+    except UnicodeDecodeError:
+        return None
+    delimiter = _sniff_delimiter(texts[0])
+    rows = list(csv.reader(texts, delimiter=delimiter))
+    sample = rows[1] if len(rows) > 1 and lines[1].endswith((b"\n", b"\r")) else []
+    return rows[0], sample
+
+
 def parse_csv(
     data: bytes | BinaryIO,
     *,
@@ -897,12 +937,14 @@ def parse_csv(
     zero_is_missing: bool = False,
     source: Source = Source.IMPORT,
     progress: Callable[[int], None] | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> ParseResult:
     """Read a whole CSV/TSV file (bytes or a binary stream); see :func:`iter_csv`."""
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     return ParseResult.collect(
         iter_csv(stream, name=name, default_tz=default_tz, start=start,
-                 zero_is_missing=zero_is_missing, source=source, progress=progress),
+                 zero_is_missing=zero_is_missing, source=source, progress=progress,
+                 columns=columns),
         CSV,
     )
 

@@ -27,7 +27,10 @@ VITAL_NAMES: dict[Vital, set[str]] = {
         "map", "mean", "meanbp", "mbp", "meanpressure", "meanarterialpressure", "bpmean",
         "nbpmean", "nibpmean", "nbpm", "nibpm",
     },
-    Vital.HR: {"hr", "heartrate", "pulse", "pulserate", "pr", "hf", "ecghr"},
+    # 'puls', 'herzfrequenz': German monitor and home-BP exports ('HF' is the German
+    # abbreviation; 'RF' for respiration below).
+    Vital.HR: {"hr", "heartrate", "pulse", "pulserate", "pr", "hf", "ecghr", "puls",
+               "herzfrequenz"},
     Vital.RR: {
         "rr", "resp", "resprate", "respiratoryrate", "respiration", "respirations",
         "respirationrate", "breathingrate", "rf", "br",
@@ -53,7 +56,8 @@ OTHER_NAMES = {
     "source": {"source", "origin"},
     "entered_by": {"enteredby", "initials", "nurse", "by", "recordedby", "user"},
     "status": {"status"},
-    "note": {"note", "notes", "comment", "comments", "remark", "remarks"},
+    "note": {"note", "notes", "comment", "comments", "remark", "remarks", "bemerkung",
+             "kommentar"},
     "patient": {"patient", "patientid", "mrn", "pid"},
 }
 #: Time-column names that mean a full date and time (everything but a bare 'time').

@@ -30,6 +30,7 @@ from .alert_state import AlertStateRecords
 from .amendments import AmendmentRecords
 from .browse import BrowseRecords
 from .clinical import ClinicalRecords
+from .column_maps import ColumnMapRecords
 from .errors import DatabaseCorrupt, DatabaseTooNew, NotFound, StoreError, translated
 from .imports import ImportRecords
 from .opening import OpeningRecords
@@ -62,7 +63,7 @@ class AuditEntry:
 
 
 class Store(BrowseRecords, ClinicalRecords, ImportRecords, AmendmentRecords,
-            OpeningRecords, AlertStateRecords):
+            OpeningRecords, AlertStateRecords, ColumnMapRecords):
     """All persistent data. Open with :meth:`open`; rows come back as domain objects."""
 
     def __init__(self, db: Database, path: str, read_only: bool):

@@ -403,3 +403,23 @@ def m009_alert_state(db: Database) -> None:
         )
         """
     )
+
+
+@migration
+def m010_column_mappings(db: Database) -> None:
+    """How the columns of a spreadsheet the app does not recognise map to vitals, chosen by
+    a user and remembered per header set (``header_key``: a hash of the sorted header
+    texts), so the next file from that device imports as the last one did, in the window or
+    on the command line. A preference, so it is replaced when chosen again; each save is in
+    the audit log with the mapping."""
+    db.execute(
+        """
+        CREATE TABLE column_mappings (
+            header_key TEXT PRIMARY KEY,
+            headers TEXT NOT NULL,
+            mapping TEXT NOT NULL,
+            saved_by TEXT NOT NULL,
+            saved_at TEXT NOT NULL
+        )
+        """
+    )

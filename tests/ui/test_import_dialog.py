@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
 from monitor.domain.vitals import Vital
 from monitor.store import Store
 from monitor.ui.dialogs import import_dialog
+from monitor.ui.dialogs.column_map_dialog import ColumnMapDialog
 from monitor.ui.dialogs.import_dialog import ImportDialog
 from monitor.ui.entry.readings_model import SOURCE_COL
 from monitor.ui.main_window import MainWindow
@@ -137,6 +138,46 @@ def test_a_long_format_file_is_previewed_with_its_notices_and_imported(
         "line 2, column 'CODE': LOINC 8302-2 'Body Height': body height is not charted"]
     values = [r.values for r in window.controller.current_readings()]
     assert values == [{Vital.SBP: 112, Vital.DBP: 77, Vital.MAP: 88.7}, {Vital.HR: 81}]
+
+
+def test_columns_not_recognised_are_mapped_in_the_preview_and_remembered(
+        window: MainWindow, qtbot, monkeypatch, tmp_path: Path) -> None:
+    device = "Zeit;Syst_L;Dia_L;Puls\n2024-05-01 10:00;131;84;72\n"
+    dialog = open_from_menu(window, qtbot, monkeypatch, write(tmp_path, "monday.csv", device))
+    assert not dialog.import_button.isEnabled()
+    assert "Map columns…" in dialog.summary.text()
+    assert dialog.map_button.isEnabled()
+
+    qtbot.mouseClick(dialog.map_button, Qt.MouseButton.LeftButton)
+    mapper = dialog.column_dialog
+    assert isinstance(mapper, ColumnMapDialog) and mapper.isVisible()
+    table = mapper.table
+    assert [table.item(r, 0).text() for r in range(4)] == ["Zeit", "Syst_L", "Dia_L", "Puls"]
+    assert [table.item(r, 1).text() for r in range(4)] == ["2024-05-01 10:00", "131", "84",
+                                                            "72"]
+    assert table.item(1, 0).font().bold()  # looks like a vital, not recognised
+    mapper.choose("Syst_L", "sbp")
+    mapper.choose("Dia_L", "sbp")  # a slip: two systolic columns
+    qtbot.mouseClick(mapper.ok_button, Qt.MouseButton.LeftButton)
+    assert mapper.isVisible()
+    assert mapper.message.text() == "columns 'Syst_L' and 'Dia_L' are both Systolic BP"
+    mapper.choose("Dia_L", "dbp")
+    mapper.choose("Puls", "hr")
+    mapper.choose("Zeit", "time")
+    qtbot.mouseClick(mapper.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.report is not None and dialog.report.new == 1,
+                    timeout=30_000)
+    assert "Columns mapped as you chose" in dialog.summary.text()
+    qtbot.keyClicks(dialog.initials, "ab")
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert [r.values[Vital.SBP] for r in window.controller.current_readings()] == [131]
+
+    qtbot.waitUntil(lambda: window.import_actions.dialog is None, timeout=5_000)
+    tuesday = write(tmp_path, "tuesday.csv", device.replace("10:00;131", "10:05;128"))
+    again = open_from_menu(window, qtbot, monkeypatch, tuesday)
+    assert again.report is not None and again.report.new == 1
+    assert "Columns mapped as saved by AB on " in again.summary.text()
 
 
 def test_dropping_something_that_is_not_a_file_is_ignored(window: MainWindow) -> None:

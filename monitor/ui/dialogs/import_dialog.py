@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -47,6 +48,7 @@ from monitor.io.read_ahead import ReaderFailed
 from monitor.store import Store, StoreError
 from monitor.store.imports import ImportTarget
 from monitor.ui import shortcuts
+from monitor.ui.dialogs.column_map_dialog import ColumnMapDialog
 from monitor.ui.session_controller import SessionController
 from monitor.ui.wheel_guard import guard_choices
 from monitor.ui.workers.thread import WorkerThread
@@ -156,6 +158,9 @@ class ImportDialog(QDialog):
         self.controller = controller
         self.path = path
         self.report: ImportReport | None = None
+        #: The column mapping chosen here (None: the one remembered for the file, if any).
+        self.columns: dict[str, str] | None = None
+        self.column_dialog: ColumnMapDialog | None = None
         self.job: ImportJob | None = None
         self.progress_dialog: QProgressDialog | None = None
         self.setWindowTitle(f"Import {path.name}")
@@ -180,6 +185,10 @@ class ImportDialog(QDialog):
 
         self.preview_button = QPushButton("&Preview")
         self.preview_button.setObjectName("importPreview")
+        self.map_button = QPushButton("&Map columns…")
+        self.map_button.setObjectName("importMapColumns")
+        self.map_button.setToolTip("Say what each column of a spreadsheet holds, for a file "
+                                   "whose headers are not recognised")
         self.summary = QLabel("Reading the file…")
         self.summary.setObjectName("importSummary")
         self.summary.setWordWrap(True)
@@ -209,7 +218,11 @@ class ImportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.preview_button, 0, Qt.AlignmentFlag.AlignLeft)
+        actions = QHBoxLayout()
+        actions.addWidget(self.preview_button)
+        actions.addWidget(self.map_button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
         layout.addWidget(self.summary)
         layout.addWidget(self.problems, 1)
         layout.addWidget(self.skip_box)
@@ -218,6 +231,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.preview_button.clicked.connect(self.preview)
+        self.map_button.clicked.connect(self.map_columns)
         self.import_button.clicked.connect(self.commit)
         self.buttons.rejected.connect(self.reject)
         self.skip_box.toggled.connect(self._update_buttons)
@@ -260,7 +274,7 @@ class ImportDialog(QDialog):
                              skip_invalid=self.skip_box.isChecked(), start=start,
                              zero_is_missing=self.zero_box.isChecked(),
                              date_only_as_midnight=self.midnight_box.isChecked(),
-                             by=self.initials.text().strip().upper())
+                             by=self.initials.text().strip().upper(), columns=self.columns)
 
     def _options_changed(self) -> None:
         self.report = None
@@ -274,6 +288,7 @@ class ImportDialog(QDialog):
                       and (report.clean or self.skip_box.isChecked()))
         self.import_button.setEnabled(importable and not busy)
         self.preview_button.setEnabled(not busy)
+        self.map_button.setEnabled(not busy and report is not None and bool(report.header))
         self.skip_box.setEnabled(report is not None and not report.clean)
 
     # -- preview and commit ----------------------------------------------------------------
@@ -282,6 +297,21 @@ class ImportDialog(QDialog):
         super().showEvent(event)
         if self.report is None and self.job is None:
             QTimer.singleShot(0, self.preview)
+
+    @Slot()
+    def map_columns(self) -> None:
+        """Let the user say what each column holds, then read the file again with it."""
+        report = self.report
+        if report is None or not report.header:
+            return
+        dialog = ColumnMapDialog(report.header, report.sample, report.columns, self)
+        self.column_dialog = dialog
+        dialog.accepted.connect(lambda: self._mapped(dialog.mapping()))
+        dialog.open()
+
+    def _mapped(self, mapping: dict[str, str]) -> None:
+        self.columns = mapping
+        self.preview()
 
     @Slot()
     def preview(self) -> None:
@@ -367,6 +397,7 @@ class ImportDialog(QDialog):
         if report.rejected and report.new:
             text += ("<br>A file with invalid rows is imported only if you choose to leave "
                      "them out.")
+        text += self._columns_text(report)
         self.summary.setText(text)
         rows = [(str(e.location), e.message) for e in report.invalid]
         rows += [(str(n.location), f"not charted: {n.message}") for n in report.notices]
@@ -375,6 +406,19 @@ class ImportDialog(QDialog):
             self.problems.setItem(row, 0, QTableWidgetItem(location))
             self.problems.setItem(row, 1, QTableWidgetItem(reason))
         self.problems.resizeColumnToContents(0)
+
+    def _columns_text(self, report: ImportReport) -> str:
+        saved = report.columns_saved
+        if saved is not None:
+            by = f" by {saved.saved_by}" if saved.saved_by else ""
+            return (f"<br>Columns mapped as saved{by} on {saved.saved_at:%Y-%m-%d} "
+                    "(<i>Map columns…</i> to change).")
+        if report.columns:
+            return "<br>Columns mapped as you chose; remembered for these columns on import."
+        if report.header and any("map the columns" in e.message or "map it (" in e.message
+                                 for e in report.invalid):
+            return "<br>Columns not recognised? <i>Map columns…</i> says what each holds."
+        return ""
 
     def _patient_mismatch(self, report: ImportReport) -> str:
         target = self.target_box.currentData()
