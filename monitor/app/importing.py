@@ -56,8 +56,9 @@ from ..io.detect import SNIFF_BYTES, detect_format
 from ..io.fhir import iter_fhir_stream
 from ..io.hl7v2 import iter_hl7_stream
 from ..io.limits import refuses_file
-from ..io.parsed import CSV, FORMAT_LABELS, HL7, ParsedReading, RowError
+from ..io.parsed import CSV, FORMAT_LABELS, HL7, XLSX, ParsedReading, RowError
 from ..io.read_ahead import ReadAhead, start_method
+from ..io.xlsx import iter_xlsx, sheet_header
 from .alerting import SessionAlerts
 
 #: Readings per bulk insert: large enough for executemany to pay, small enough that a cancel
@@ -319,6 +320,17 @@ class _FileStream:
                                     progress=lambda done: self._progress(done, total),
                                     blocks=True, columns=o.columns)
                 reader.drain()  # the parser may stop early; the checksum covers the file
+            elif fmt == XLSX:
+                self.report.header, self.report.sample = sheet_header(self.path) or ([], [])
+                yield from self._checked(iter_xlsx(
+                    self.path, name=self.path.name, default_tz=o.default_tz, start=o.start,
+                    zero_is_missing=o.zero_is_missing, source=Source.IMPORT,
+                    progress=lambda part: self._progress(int(part * total), total),
+                    columns=o.columns))
+                handle.seek(0)
+                reader = _HashingReader(handle)
+                reader.drain()
+                self._progress(total, total)
             else:
                 handle.seek(0)
                 reader = _HashingReader(handle, lambda done: self._progress(done, total))
@@ -453,9 +465,10 @@ def with_saved_columns(store: Store, path: Path, options: ImportOptions
             head = handle.read(PEEK_BYTES)
     except OSError:
         return options, None  # the import says why the file cannot be read
-    if detect_format(path.name, head[:SNIFF_BYTES]) != CSV:
+    fmt = detect_format(path.name, head[:SNIFF_BYTES])
+    if fmt not in (CSV, XLSX):
         return options, None
-    peeked = peek_header(head)
+    peeked = peek_header(head) if fmt == CSV else sheet_header(path)
     saved = store.saved_column_map(header_key(peeked[0])) if peeked else None
     if saved is None:
         return options, None

@@ -362,6 +362,7 @@ class _Options:
     start: datetime | None
     zero_is_missing: bool
     source: Source
+    fmt: str = CSV  # what the readings' source detail names (XLSX for a workbook's sheet)
 
     def __post_init__(self) -> None:
         self.zone = LocalZone(self.default_tz)
@@ -443,7 +444,7 @@ class _RowPlan:
                        for col in layout.vitals]
         self.header_of = {VITAL_SPECS[v].label: col.header for col in layout.vitals
                           for v in ([col.vital] if col.vital else [Vital.SBP, Vital.DBP])}
-        self.detail = source_detail(opts.name, CSV)
+        self.detail = source_detail(opts.name, opts.fmt)
 
 
 class _BulkPlan:
@@ -665,6 +666,7 @@ def iter_csv(
     blocks: bool = False,
     quick_rows: bool = True,
     columns: Mapping[str, str] | None = None,
+    fmt: str = CSV,
 ) -> Iterator[ParsedReading | ReadingBlock | RowError]:
     """Read a CSV/TSV file row by row, yielding a reading or errors for each row.
 
@@ -677,11 +679,12 @@ def iter_csv(
     reading each (what the importer wants for a big file); ``quick_rows`` False reads every
     row the general way (slower; for checking that both ways agree). ``columns`` is a
     user's column mapping (:mod:`monitor.io.column_map`); a mapping that does not fit the
-    header is an error on the header line and nothing is read.
+    header is an error on the header line and nothing is read. ``fmt`` is the format the
+    readings' source detail names (a workbook's sheet comes here as CSV text).
     Never raises on bad content; stops after ``MAX_ERRORS`` errors."""
     try:
-        yield from _iter_csv(stream, _Options(name, default_tz, start, zero_is_missing, source),
-                             progress, blocks, quick_rows, columns)
+        yield from _iter_csv(stream, _Options(name, default_tz, start, zero_is_missing, source,
+                                              fmt), progress, blocks, quick_rows, columns)
     except _LineTooLong as too_long:
         yield LINE_BYTES.refusal(f"line {too_long.args[0]}")
 
@@ -820,7 +823,8 @@ def _iter_long(layout: LongLayout, records: Iterator[tuple[int, int, list[str]] 
     yield from notices
     if layout.time is None:
         return
-    rows = LongRows(layout, read_time, detail=source_detail(opts.name, CSV), source=opts.source)
+    rows = LongRows(layout, read_time, detail=source_detail(opts.name, opts.fmt),
+                    source=opts.source)
     last = header_line
     for record in records:
         if isinstance(record, RowError):

@@ -11,7 +11,8 @@ from monitor.domain.readings import Source
 from .csv_format import parse_csv
 from .fhir import parse_fhir
 from .hl7v2 import parse_hl7_file
-from .parsed import CSV, FHIR, HL7, ParseResult, RowError
+from .parsed import CSV, FHIR, HL7, XLSX, ParseResult, RowError
+from .xlsx import is_workbook, iter_xlsx
 
 #: How much of a file ``detect_format`` needs to see.
 SNIFF_BYTES = 4096
@@ -20,10 +21,13 @@ _FHIR_SUFFIXES = {".json", ".ndjson", ".fhir", ".xml"}
 
 
 def detect_format(name: str, first_bytes: bytes) -> str:
-    """``'csv'``, ``'hl7'`` or ``'fhir'`` for a file called ``name`` starting with
-    ``first_bytes``. The content decides when it is clear (an MSH segment, a JSON object),
-    since files are often misnamed; otherwise the extension; otherwise CSV, whose parser
-    explains best what is wrong with a file that is none of the three."""
+    """``'csv'``, ``'hl7'``, ``'fhir'`` or ``'xlsx'`` for a file called ``name`` starting
+    with ``first_bytes``. The content decides when it is clear (an MSH segment, a JSON
+    object, a workbook's zip), since files are often misnamed; otherwise the extension;
+    otherwise CSV, whose parser explains best what is wrong with a file that is none of
+    them."""
+    if is_workbook(name, first_bytes):
+        return XLSX
     head = first_bytes.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x0b")
     if head.startswith((b"MSH", b"FHS", b"BHS")):
         return HL7
@@ -61,6 +65,10 @@ def parse_file(
                 return parse_csv(stream, name=path.name, default_tz=default_tz, start=start,
                                  zero_is_missing=zero_is_missing, source=source,
                                  progress=progress)
+            if fmt == XLSX:
+                return ParseResult.collect(iter_xlsx(
+                    path, name=path.name, default_tz=default_tz, start=start,
+                    zero_is_missing=zero_is_missing, source=source), XLSX)
             data = stream.read()
     except OSError as e:
         return ParseResult(errors=[RowError("file", f"cannot read {path}: "

@@ -69,11 +69,14 @@ BUNDLE_ENTRIES = Limit("a Bundle", 5_000_000, "entries", "FHIR JSON/XML",
                        "a million readings is the largest session the app plans for")
 SHEET_ROWS = Limit("a sheet", 5_000_000, "rows", "XLSX files",
                    "Excel itself stops at 1,048,576 rows")
+UNPACKED_BYTES = Limit("an unpacked part", 256 * 1024 * 1024, "bytes", "XLSX files",
+                       "shared strings and styles are held in memory (sheets are streamed); "
+                       "a million-row export's are a few megabytes")
 
 #: Every limit, in the order the README lists them.
 ALL_LIMITS: tuple[Limit, ...] = (LINE_BYTES, HEADER_COLUMNS, FIELD_BYTES, MESSAGE_BYTES,
                                  SEGMENT_BYTES, RESOURCE_BYTES, JSON_DEPTH, BUNDLE_ENTRIES,
-                                 SHEET_ROWS)
+                                 SHEET_ROWS, UNPACKED_BYTES)
 
 
 def is_limit(error: RowError) -> bool:

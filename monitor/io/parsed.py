@@ -18,8 +18,8 @@ from monitor.domain.vitals import VITAL_SPECS, Vital, kpa_to_mmhg
 from .vocabulary import LOINC, MDC, codes_by_vital, panel_codes, term
 
 #: Format names used in :attr:`ParseResult.format` and by ``detect.detect_format``.
-CSV, HL7, FHIR = "csv", "hl7", "fhir"
-FORMAT_LABELS = {CSV: "CSV", HL7: "HL7 v2", FHIR: "FHIR R4"}
+CSV, HL7, FHIR, XLSX = "csv", "hl7", "fhir", "xlsx"
+FORMAT_LABELS = {CSV: "CSV", HL7: "HL7 v2", FHIR: "FHIR R4", XLSX: "XLSX"}
 
 #: A file with more problems than this is not the kind of file it claims to be; parsers stop
 #: collecting after it so a large binary file cannot produce millions of messages.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
@@ -178,6 +180,19 @@ def test_columns_not_recognised_are_mapped_in_the_preview_and_remembered(
     again = open_from_menu(window, qtbot, monkeypatch, tuesday)
     assert again.report is not None and again.report.new == 1
     assert "Columns mapped as saved by AB on " in again.summary.text()
+
+
+def test_a_workbook_is_offered_previewed_and_imported(window: MainWindow, qtbot,
+                                                     tmp_path: Path) -> None:
+    assert "*.xlsx" in import_dialog.FILE_FILTER
+    book = openpyxl.Workbook()
+    book.active.append(["time", "SBP", "DBP", "HR"])
+    book.active.append([datetime(2024, 5, 1, 10, 0), 118, 76, 64])
+    path = tmp_path / "home-bp.xlsx"
+    book.save(path)
+    drop_and_import(window, qtbot, path, readings=1)
+    [reading] = window.controller.current_readings()
+    assert reading.values[Vital.HR] == 64 and reading.source_detail == "home-bp.xlsx (XLSX)"
 
 
 def test_dropping_something_that_is_not_a_file_is_ignored(window: MainWindow) -> None:

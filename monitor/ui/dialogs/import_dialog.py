@@ -55,7 +55,8 @@ from monitor.ui.workers.thread import WorkerThread
 
 log = logging.getLogger(__name__)
 
-FILE_FILTER = ("Readings (*.csv *.tsv *.txt *.hl7 *.hl7v2 *.oru *.json *.ndjson *.xml);;"
+FILE_FILTER = ("Readings (*.csv *.tsv *.txt *.xlsx *.xlsm *.hl7 *.hl7v2 *.oru *.json *.ndjson "
+               "*.xml);;"
                "All files (*)")
 
 

@@ -1,0 +1,253 @@
+"""Excel workbooks (.xlsx, .xlsm): the first sheet, read the way the CSV reader reads a file.
+
+The sheet is streamed row by row (``openpyxl`` in read-only mode, with ``defusedxml``
+guarding its XML) and handed to :func:`monitor.io.csv_format.iter_csv` as CSV text, one line
+per sheet row, so every rule of the CSV reader holds (column names, units, times, column
+mappings, one value per row, limits) and messages name ``sheet 'Vitals' row 12``. Cells are
+written as the sheet shows them: a date-time as ISO 8601 (a zone as for CSV), a cell
+formatted as a date alone as the date, a time of day as ``HH:MM:SS``, numbers as they are,
+line breaks in a note as spaces (so rows stay lines). A formula is read from the result
+Excel saved with it; one without a saved result (written by a program that does not
+calculate) is refused in its cell, never read as empty.
+
+Refused with a clear message: an Excel 97-2003 ``.xls`` or password-protected workbook, a
+file that is not a workbook, a part of it (shared strings, styles) unpacking beyond
+:data:`~monitor.io.limits.UNPACKED_BYTES`, a sheet beyond
+:data:`~monitor.io.limits.SHEET_ROWS` rows. Other sheets are noticed, not read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from monitor.domain.reading_blocks import ReadingBlock
+from monitor.domain.readings import Source
+
+from .csv_format import iter_csv
+from .limits import HEADER_COLUMNS, SHEET_ROWS, UNPACKED_BYTES, UNREADABLE
+from .parsed import XLSX, ParsedReading, RowError
+
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+#: The first bytes of a zip file (an .xlsx) and of an OLE compound file (.xls, or an
+#: encrypted .xlsx).
+ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+_LINE = re.compile(r"^lines? (\d+)")
+_SAVE_AS = "save it as .xlsx, or as CSV UTF-8"
+
+
+def is_workbook(name: str, head: bytes) -> bool:
+    """True for a file the XLSX reader should take: a zip with an Excel part near its start
+    or an .xlsx name, or an OLE file (.xls), which it refuses with advice."""
+    if head.startswith(OLE_MAGIC):
+        return True
+    if head.startswith(ZIP_MAGIC) and (b"xl/" in head or b"[Content_Types].xml" in head):
+        return True
+    # Any zip named as a workbook (an empty archive starts PK\x05\x06): refused with advice.
+    return head.startswith(b"PK") and Path(name).suffix.lower() in XLSX_SUFFIXES
+
+
+def _cell_text(value: Any, number_format: str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.time() == time(0) and "h" not in (number_format or "").lower():
+            return value.date().isoformat()  # a cell formatted as a date alone
+        return value.isoformat(timespec="seconds" if not value.microsecond else "auto")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, timedelta):  # a duration ([h]:mm:ss): seconds, as elapsed columns
+        return _number_text(value.total_seconds())
+    if isinstance(value, int | float):
+        return _number_text(value)
+    return re.sub(r"[\r\n]+", " ", str(value))
+
+
+def _number_text(value: float) -> str:
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+class SheetText(io.RawIOBase):
+    """A worksheet as CSV text (UTF-8 bytes), produced row by row as it is read."""
+
+    def __init__(self, values: Iterator[tuple[Any, ...]], formulas: Iterator[tuple[Any, ...]]):
+        super().__init__()
+        self._rows = zip(values, formulas, strict=False)
+        self._buffer = b""
+        self._text = io.StringIO()
+        self._writer = csv.writer(self._text, lineterminator="\n")
+        self.rows = 0
+        self.over_limit = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_line(self) -> bytes:
+        if self.rows >= SHEET_ROWS.value:
+            self.over_limit = self.over_limit or next(self._rows, None) is not None
+            return b""
+        pair = next(self._rows, None)
+        if pair is None:
+            return b""
+        self.rows += 1
+        cells = []
+        for value_cell, formula_cell in zip(*pair, strict=False):
+            value = value_cell.value
+            formula = formula_cell.value
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                cells.append(f"{formula} (a formula without a saved result: open the file "
+                             "in Excel and save it)")
+            else:
+                cells.append(_cell_text(value, getattr(value_cell, "number_format", None)))
+        while cells and not cells[-1]:
+            cells.pop()
+        self._text.seek(0)
+        self._text.truncate()
+        self._writer.writerow(cells)
+        return self._text.getvalue().encode("utf-8")
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._buffer:
+            line = self._next_line()
+            if not line:
+                return 0
+            self._buffer = line
+        size = min(len(buffer), len(self._buffer))
+        buffer[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+
+def _relabel(item: ParsedReading | RowError, sheet: str) -> ParsedReading | RowError:
+    """A CSV location (``line 12``) as the sheet's (``sheet 'Vitals' row 12``)."""
+    where = _LINE.sub(lambda m: f"sheet '{sheet}' row {m.group(1)}", item.location, count=1)
+    if isinstance(item, RowError):
+        return RowError(where, item.message, item.kind)
+    return ParsedReading(item.reading, where, item.patient_id)
+
+
+def _refusal(path: Path, head: bytes) -> RowError | None:
+    """Why the file cannot be read as a workbook at all, or None."""
+    if head.startswith(OLE_MAGIC):
+        return RowError("file", "an Excel 97-2003 (.xls) or password-protected workbook "
+                        f"cannot be read: {_SAVE_AS}", UNREADABLE)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                streamed = member.filename.startswith("xl/worksheets/")
+                if not streamed and member.file_size > UNPACKED_BYTES.value:
+                    return UNPACKED_BYTES.refusal(f"part {member.filename}",
+                                                  f"{member.file_size:,} bytes")
+            if "xl/workbook.xml" not in archive.namelist():
+                return RowError("file", f"a zip file, but not an Excel workbook: {_SAVE_AS}",
+                                UNREADABLE)
+    except (zipfile.BadZipFile, OSError) as e:
+        return RowError("file", f"not a readable Excel workbook ({e}): {_SAVE_AS}", UNREADABLE)
+    return None
+
+
+def _why(error: BaseException) -> str:
+    """What went wrong opening a workbook, in a few words: openpyxl wraps the cause (an XML
+    bomb defusedxml refused, broken XML) in a ValueError that names the temporary path."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if type(cause).__module__.startswith("defusedxml"):
+            return ("its XML declares entities or a DTD, as an XML bomb or an attempt to read "
+                    "other files does")
+        cause = cause.__cause__ or cause.__context__
+    text = str(error).split(" from ", 1)[0].splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text[:120]}" if text else type(error).__name__
+
+
+def _open(path: Path, *, formulas: bool) -> Any:
+    import openpyxl  # imported here: only workbooks need it, and it takes a while to load
+
+    return openpyxl.load_workbook(path, read_only=True, data_only=not formulas)
+
+
+def sheet_header(path: Path) -> tuple[list[str], list[str]] | None:
+    """The first sheet's header cells and first data row (as the CSV reader sees them), or
+    None when the workbook cannot be read. For a column mapping."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if _refusal(path, head) is not None:
+        return None
+    try:
+        book = _open(path, formulas=False), _open(path, formulas=True)
+    except Exception:  # noqa: BLE001 (openpyxl raises many kinds; the import says why)
+        return None
+    try:
+        sheets = [b.worksheets[0] for b in book]
+        text = SheetText(*(s.iter_rows(max_col=HEADER_COLUMNS.value + 1) for s in sheets))
+        lines = [line for line in (text.readline() for _ in range(200)) if line.strip()][:2]
+    finally:
+        for b in book:
+            b.close()
+    rows = list(csv.reader([line.decode("utf-8") for line in lines]))
+    return (rows[0], rows[1] if len(rows) > 1 else []) if rows else None
+
+
+def iter_xlsx(
+    path: Path,
+    *,
+    name: str,
+    default_tz: tzinfo | None = None,
+    start: datetime | None = None,
+    zero_is_missing: bool = False,
+    source: Source = Source.IMPORT,
+    progress: Callable[[float], None] | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> Iterator[ParsedReading | RowError]:
+    """Read the first sheet of the workbook at ``path`` like a CSV file (see
+    :func:`monitor.io.csv_format.iter_csv` for the options). ``progress`` is called with the
+    fraction of the sheet's rows read (from the size the sheet declares, when it does).
+    Readings come one by one, each named by its row (a workbook is small beside the CSV
+    exports the block path is for)."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    refusal = _refusal(path, head)
+    if refusal is not None:
+        yield refusal
+        return
+    try:
+        values_book, formulas_book = _open(path, formulas=False), _open(path, formulas=True)
+    except Exception as e:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
+        yield RowError("file", f"not a readable Excel workbook ({_why(e)}): {_SAVE_AS}",
+                       UNREADABLE)
+        return
+    try:
+        sheet = values_book.worksheets[0]
+        title = sheet.title
+        for other in values_book.sheetnames[1:]:
+            yield RowError.not_charted(f"sheet '{other}'", "only the first sheet is read; "
+                                       "this sheet is not imported")
+        declared = sheet.max_row if isinstance(sheet.max_row, int) else 0
+        text = SheetText(sheet.iter_rows(max_col=HEADER_COLUMNS.value + 1),
+                         formulas_book.worksheets[0].iter_rows(max_col=HEADER_COLUMNS.value + 1))
+
+        def rows_read(_: int) -> None:
+            if progress is not None and declared:
+                progress(min(1.0, text.rows / declared))
+
+        stream = io.BufferedReader(text, buffer_size=64 * 1024)
+        for item in iter_csv(stream, name=name, default_tz=default_tz, start=start,
+                             zero_is_missing=zero_is_missing, source=source,
+                             progress=rows_read, columns=columns, fmt=XLSX):
+            assert not isinstance(item, ReadingBlock)
+            yield _relabel(item, title)
+        if text.over_limit:
+            yield SHEET_ROWS.refusal(f"sheet '{title}' row {SHEET_ROWS.value + 1:,}")
+    finally:
+        values_book.close()
+        formulas_book.close()
