@@ -64,11 +64,13 @@ from .column_map import IGNORE, VITAL_ROLES, mapping_problems
 from .csv_long import LongLayout, LongRows, header_notices, long_layout
 from .csv_names import (
     BP_NAMES,
+    DERIVED_NAMES,
     FULL_TIME_NAMES,
     INVASIVE,
     OTHER_NAMES,
     normalize,
     split_header,
+    track_name,
     vital_named,
 )
 from .limits import FIELD_BYTES, HEADER_COLUMNS, LIMIT, LINE_BYTES
@@ -124,12 +126,16 @@ def _read_header(cells: list[str], line: int, columns: Mapping[str, str] | None 
     vitals: list[_Column] = []
     taken: dict[Vital, str] = {}
     others: dict[str, _Column] = {}
+    device_tracks = False
     for index, cell in enumerate(cells):
         header = cell.strip().lstrip("\ufeff")
         if not header:
             continue
         name, unit = split_header(header)
-        key = normalize(name)
+        track = track_name(name)
+        if track is not None:  # VitalDB 'Solar8000/NIBP_SBP': the track says what it is
+            device_tracks = True
+        key = normalize(track or name)
         where = f"line {line}, column '{header}'"
         role = columns.get(header) if columns else None
         if role == IGNORE:
@@ -160,6 +166,9 @@ def _read_header(cells: list[str], line: int, columns: Mapping[str, str] | None 
             other = "elapsed"
         if other is not None and other not in others:
             others[other] = _Column(index, header, other, unit=unit)
+        elif key in DERIVED_NAMES:
+            errors.append(RowError.not_charted(where, "pulse pressure is worked out from SBP "
+                                               "and DBP; column ignored"))
         elif INVASIVE.match(key):
             errors.append(RowError.not_charted(where, "invasive arterial pressure is not "
                                                "charted (only non-invasive BP); column ignored"))
@@ -183,6 +192,10 @@ def _read_header(cells: list[str], line: int, columns: Mapping[str, str] | None 
             f"column '{time.header}' holds the date and time; this column is ignored"))
         date = None
     elapsed = others.pop("elapsed", None)
+    if (device_tracks and elapsed is None and time is not None and date is None
+            and normalize(time.header) == "time" and not (columns and time.header in columns)):
+        # A VitalDB / Vital Recorder export: its 'Time' is seconds from the start of the case.
+        time, elapsed = None, _Column(time.index, time.header, "elapsed", unit="s")
     factor = 1.0
     if elapsed is not None:
         unit = (elapsed.unit or normalize(elapsed.header).removeprefix("elapsed")).lower()
