@@ -106,6 +106,19 @@ SHAPES: dict[str, tuple[Callable[[Path, int], None], str, str]] = {
 STORM_SIZES = (20_000, 200_000)
 
 
+def throughput_figures(name: str, n: int, app: Run, floor: Run,
+                       counted: str = "rows") -> list[Figure]:
+    """The two figures of one import measured next to its floor: throughput against the
+    ratio target, and peak memory against the memory target."""
+    return [
+        Figure(name, n / app.seconds, n / floor.seconds, "rows/s", lower_is_better=False,
+               target=f">= {TARGET_RATIO:g}x floor",
+               met=floor.seconds / app.seconds >= TARGET_RATIO),
+        Figure(f"  peak memory (max RSS), {n:,} {counted}", app.peak_mb, floor.peak_mb, "MB",
+               target=f"< {MEMORY_TARGET_MB:g} MB", met=app.peak_mb < MEMORY_TARGET_MB),
+    ]
+
+
 def _check(run: Run, what: str) -> None:
     # A bench that measured a failure would print a meaningless ratio.
     if run.status not in (0, 1):  # 1: rows rejected, which these files have none of
@@ -126,14 +139,8 @@ def measure_shape(shape: str, n: int, folder: Path) -> list[Figure]:
     app = run_command(app_import(path, folder / f"app-{shape}-{n}.sqlite"))
     _check(app, f"import of {shape}")
     path.unlink()
-    name = f"CSV {shape} ({label}), {n:,} rows, {size_mb:.0f} MB"
-    ratio_met = base.seconds / app.seconds >= TARGET_RATIO
-    return [
-        Figure(name, n / app.seconds, n / base.seconds, "rows/s", lower_is_better=False,
-               target=f">= {TARGET_RATIO:g}x floor", met=ratio_met),
-        Figure(f"  peak memory (max RSS), {n:,} rows", app.peak_mb, base.peak_mb, "MB",
-               target=f"< {MEMORY_TARGET_MB:g} MB", met=app.peak_mb < MEMORY_TARGET_MB),
-    ]
+    return throughput_figures(f"CSV {shape} ({label}), {n:,} rows, {size_mb:.0f} MB", n,
+                              app, base)
 
 
 def run(quick: bool = False) -> Iterator[Figure]:

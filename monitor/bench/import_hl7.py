@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .commands import FLOOR_TABLE, app_import, run_command, warm_up
-from .import_csv import MEMORY_TARGET_MB, QUICK_SIZES, SIZES, TARGET_RATIO, rows
+from .import_csv import QUICK_SIZES, SIZES, rows, throughput_figures
 from .report import Figure
 
 #: The floor: the hl7 package's parser and executemany, nothing else.
@@ -71,13 +71,8 @@ def run(quick: bool = False) -> Iterator[Figure]:
             for done, what in ((floor, "floor"), (app, "import")):
                 if done.status != 0:
                     raise RuntimeError(f"HL7 {what} failed ({done.status}): {done.stderr[-2000:]}")
-            yield Figure(f"HL7 batch file, {n:,} readings, {size_mb:.0f} MB", n / app.seconds,
-                         n / floor.seconds, "rows/s", lower_is_better=False,
-                         target=f">= {TARGET_RATIO:g}x floor",
-                         met=floor.seconds / app.seconds >= TARGET_RATIO)
-            yield Figure(f"  peak memory (max RSS), {n:,} readings", app.peak_mb,
-                         floor.peak_mb, "MB", target=f"< {MEMORY_TARGET_MB:g} MB",
-                         met=app.peak_mb < MEMORY_TARGET_MB)
+            yield from throughput_figures(f"HL7 batch file, {n:,} readings, {size_mb:.0f} MB",
+                                          n, app, floor, "readings")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """``python -m monitor.bench import``: every import format the bench covers, one after the
-other: CSV in its shapes (``import_csv``), an HL7 v2 batch file (``import_hl7``) and a FHIR
-Bundle (``import_fhir``, where present), each at 20,000 to 1,000,000 readings against its
-own floor, with peak memory."""
+other: CSV in its shapes (``import_csv``), an HL7 v2 batch file (``import_hl7``), a FHIR
+Bundle (``import_fhir``) and an Excel workbook (``import_xlsx``), each at 20,000 to
+1,000,000 readings against its own floor, with peak memory."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from .report import Figure
 
 #: The modules measured, in order; a missing one is skipped.
-MODULES = ("monitor.bench.import_csv", "monitor.bench.import_hl7", "monitor.bench.import_fhir")
+MODULES = ("monitor.bench.import_csv", "monitor.bench.import_hl7", "monitor.bench.import_fhir",
+           "monitor.bench.import_xlsx")
 
 
 def run(quick: bool = False) -> Iterator[Figure]:

@@ -69,6 +69,8 @@ BUNDLE_ENTRIES = Limit("a Bundle", 5_000_000, "entries", "FHIR JSON/XML",
                        "a million readings is the largest session the app plans for")
 SHEET_ROWS = Limit("a sheet", 5_000_000, "rows", "XLSX files",
                    "Excel itself stops at 1,048,576 rows")
+ROW_XML_BYTES = Limit("a row", 4 * 1024 * 1024, "bytes", "XLSX sheets (unpacked XML)",
+                      "a row of a 2,000-column export is about 100 kilobytes of XML")
 UNPACKED_BYTES = Limit("an unpacked part", 256 * 1024 * 1024, "bytes", "XLSX files",
                        "shared strings and styles are held in memory (sheets are streamed); "
                        "a million-row export's are a few megabytes")
@@ -76,7 +78,7 @@ UNPACKED_BYTES = Limit("an unpacked part", 256 * 1024 * 1024, "bytes", "XLSX fil
 #: Every limit, in the order the README lists them.
 ALL_LIMITS: tuple[Limit, ...] = (LINE_BYTES, HEADER_COLUMNS, FIELD_BYTES, MESSAGE_BYTES,
                                  SEGMENT_BYTES, RESOURCE_BYTES, JSON_DEPTH, BUNDLE_ENTRIES,
-                                 SHEET_ROWS, UNPACKED_BYTES)
+                                 SHEET_ROWS, ROW_XML_BYTES, UNPACKED_BYTES)
 
 
 def is_limit(error: RowError) -> bool:

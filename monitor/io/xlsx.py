@@ -23,6 +23,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from monitor.domain.reading_blocks import ReadingBlock
 from monitor.domain.readings import Source
 
 from .csv_format import iter_csv
-from .limits import HEADER_COLUMNS, SHEET_ROWS, UNPACKED_BYTES, UNREADABLE
+from .limits import HEADER_COLUMNS, ROW_XML_BYTES, SHEET_ROWS, UNPACKED_BYTES, UNREADABLE
 from .parsed import XLSX, ParsedReading, RowError
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -78,12 +79,24 @@ def _number_text(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+_NO_FORMULA_ROW: tuple[None, ...] = (None,) * (HEADER_COLUMNS.value + 1)
+
+
+def _no_formulas() -> Iterator[None]:
+    while True:
+        yield None
+
+
 class SheetText(io.RawIOBase):
     """A worksheet as CSV text (UTF-8 bytes), produced row by row as it is read."""
 
-    def __init__(self, values: Iterator[tuple[Any, ...]], formulas: Iterator[tuple[Any, ...]]):
+    def __init__(self, values: Iterator[tuple[Any, ...]],
+                 formulas: Iterator[tuple[Any, ...]] | None = None):
+        """``formulas``: the same sheet's rows read with formulas (to name a formula without
+        a saved result); None when the sheet has none such (see :func:`_inspect`)."""
         super().__init__()
-        self._rows = zip(values, formulas, strict=False)
+        self._rows = zip(values, formulas if formulas is not None else _no_formulas(),
+                         strict=False)
         self._buffer = b""
         self._text = io.StringIO()
         self._writer = csv.writer(self._text, lineterminator="\n")
@@ -102,9 +115,13 @@ class SheetText(io.RawIOBase):
             return b""
         self.rows += 1
         cells = []
-        for value_cell, formula_cell in zip(*pair, strict=False):
+        # Cells past the header limit are not read: the CSV reader refuses such a header,
+        # and a data row's extra cells have no column to be charted in.
+        width = HEADER_COLUMNS.value + 1
+        formulas = pair[1][:width] if pair[1] is not None else _NO_FORMULA_ROW
+        for value_cell, formula_cell in zip(pair[0][:width], formulas, strict=False):
             value = value_cell.value
-            formula = formula_cell.value
+            formula = formula_cell.value if formula_cell is not None else None
             if value is None and isinstance(formula, str) and formula.startswith("="):
                 cells.append(f"{formula} (a formula without a saved result: open the file "
                              "in Excel and save it)")
@@ -137,24 +154,42 @@ def _relabel(item: ParsedReading | RowError, sheet: str) -> ParsedReading | RowE
     return ParsedReading(item.reading, where, item.patient_id)
 
 
-def _refusal(path: Path, head: bytes) -> RowError | None:
-    """Why the file cannot be read as a workbook at all, or None."""
+@dataclass(frozen=True)
+class _Inspection:
+    refusal: RowError | None = None  # why the file cannot be read as a workbook at all
+    unsaved: bool = False  # a sheet holds a formula without a saved result
+    rows: int = 0  # rows of the longest sheet (for progress)
+
+
+def _inspect(path: Path, head: bytes) -> _Inspection:
+    """Whether the file can be read as a workbook, and what a pass over its sheets' XML
+    found: a formula without a saved result makes the reader read the sheet a second time,
+    with its formulas, to name them (most workbooks have none and are read once)."""
     if head.startswith(OLE_MAGIC):
-        return RowError("file", "an Excel 97-2003 (.xls) or password-protected workbook "
-                        f"cannot be read: {_SAVE_AS}", UNREADABLE)
+        return _Inspection(RowError("file", "an Excel 97-2003 (.xls) or password-protected "
+                                    f"workbook cannot be read: {_SAVE_AS}", UNREADABLE))
+    unsaved, rows = False, 0
     try:
         with zipfile.ZipFile(path) as archive:
             for member in archive.infolist():
                 streamed = member.filename.startswith("xl/worksheets/")
                 if not streamed and member.file_size > UNPACKED_BYTES.value:
-                    return UNPACKED_BYTES.refusal(f"part {member.filename}",
-                                                  f"{member.file_size:,} bytes")
+                    return _Inspection(UNPACKED_BYTES.refusal(f"part {member.filename}",
+                                                              f"{member.file_size:,} bytes"))
             if "xl/workbook.xml" not in archive.namelist():
-                return RowError("file", f"a zip file, but not an Excel workbook: {_SAVE_AS}",
-                                UNREADABLE)
+                return _Inspection(RowError("file", "a zip file, but not an Excel workbook: "
+                                            f"{_SAVE_AS}", UNREADABLE))
+            for member in archive.infolist():
+                if member.filename.startswith("xl/worksheets/"):
+                    scanned = _scan_sheet(archive, member)
+                    if scanned.refusal is not None:
+                        return scanned
+                    unsaved = unsaved or scanned.unsaved
+                    rows = max(rows, scanned.rows)
     except (zipfile.BadZipFile, OSError) as e:
-        return RowError("file", f"not a readable Excel workbook ({e}): {_SAVE_AS}", UNREADABLE)
-    return None
+        return _Inspection(RowError("file", f"not a readable Excel workbook ({e}): {_SAVE_AS}",
+                                    UNREADABLE))
+    return _Inspection(None, unsaved, rows)
 
 
 def _why(error: BaseException) -> str:
@@ -170,6 +205,42 @@ def _why(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[:120]}" if text else type(error).__name__
 
 
+#: A formula element followed by no value: ``<f>A1+1</f></c>``, ``<f t="shared" si="0"/><v/>``.
+_FORMULA_WITHOUT_RESULT = re.compile(
+    rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(?:</(?:\w+:)?c>|<(?:\w+:)?v\s*/>"
+    rb"|<(?:\w+:)?v>\s*</(?:\w+:)?v>)")
+
+
+def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> _Inspection:
+    """One pass over a sheet's unpacked XML, looking only for row starts and formulas: the
+    refusal of a row longer than :data:`ROW_XML_BYTES` (the reader holds one row at a time, a
+    few hundred bytes per cell, so one endless row would hold gigabytes), or None; and
+    whether a formula has no saved result."""
+    longest, since, row, unsaved = 0, 0, 0, False
+    with archive.open(member) as part:
+        carry = b""
+        while True:
+            chunk = part.read(1024 * 1024)
+            if not chunk:
+                break
+            data = carry + chunk
+            unsaved = unsaved or _FORMULA_WITHOUT_RESULT.search(data) is not None
+            start = 0
+            while True:
+                found = data.find(b"<row", start)
+                if found < 0:
+                    break
+                since += found - start
+                longest, since, row = max(longest, since), 0, row + 1
+                start = found + 4
+            since = max(0, since + len(data) - start - 64)
+            carry = data[-64:]  # a '<row' or a formula's end cut across two chunks
+            if since > ROW_XML_BYTES.value:
+                return _Inspection(ROW_XML_BYTES.refusal(f"{member.filename} row {row}",
+                                                         f"more than {since:,} bytes"))
+    return _Inspection(None, unsaved, row)
+
+
 def _open(path: Path, *, formulas: bool) -> Any:
     import openpyxl  # imported here: only workbooks need it, and it takes a while to load
 
@@ -181,19 +252,17 @@ def sheet_header(path: Path) -> tuple[list[str], list[str]] | None:
     None when the workbook cannot be read. For a column mapping."""
     with path.open("rb") as handle:
         head = handle.read(8)
-    if _refusal(path, head) is not None:
+    if _inspect(path, head).refusal is not None:
         return None
     try:
-        book = _open(path, formulas=False), _open(path, formulas=True)
+        book = _open(path, formulas=False)
     except Exception:  # noqa: BLE001 (openpyxl raises many kinds; the import says why)
         return None
     try:
-        sheets = [b.worksheets[0] for b in book]
-        text = SheetText(*(s.iter_rows(max_col=HEADER_COLUMNS.value + 1) for s in sheets))
+        text = SheetText(book.worksheets[0].iter_rows())
         lines = [line for line in (text.readline() for _ in range(200)) if line.strip()][:2]
     finally:
-        for b in book:
-            b.close()
+        book.close()
     rows = list(csv.reader([line.decode("utf-8") for line in lines]))
     return (rows[0], rows[1] if len(rows) > 1 else []) if rows else None
 
@@ -211,17 +280,18 @@ def iter_xlsx(
 ) -> Iterator[ParsedReading | RowError]:
     """Read the first sheet of the workbook at ``path`` like a CSV file (see
     :func:`monitor.io.csv_format.iter_csv` for the options). ``progress`` is called with the
-    fraction of the sheet's rows read (from the size the sheet declares, when it does).
+    fraction of the sheet's rows read.
     Readings come one by one, each named by its row (a workbook is small beside the CSV
     exports the block path is for)."""
     with path.open("rb") as handle:
         head = handle.read(8)
-    refusal = _refusal(path, head)
-    if refusal is not None:
-        yield refusal
+    inspection = _inspect(path, head)
+    if inspection.refusal is not None:
+        yield inspection.refusal
         return
     try:
-        values_book, formulas_book = _open(path, formulas=False), _open(path, formulas=True)
+        values_book = _open(path, formulas=False)
+        formulas_book = _open(path, formulas=True) if inspection.unsaved else None
     except Exception as e:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
         yield RowError("file", f"not a readable Excel workbook ({_why(e)}): {_SAVE_AS}",
                        UNREADABLE)
@@ -232,9 +302,11 @@ def iter_xlsx(
         for other in values_book.sheetnames[1:]:
             yield RowError.not_charted(f"sheet '{other}'", "only the first sheet is read; "
                                        "this sheet is not imported")
-        declared = sheet.max_row if isinstance(sheet.max_row, int) else 0
-        text = SheetText(sheet.iter_rows(max_col=HEADER_COLUMNS.value + 1),
-                         formulas_book.worksheets[0].iter_rows(max_col=HEADER_COLUMNS.value + 1))
+        # Not sheet.max_row: without a <dimension> element openpyxl parses the whole sheet
+        # to work it out.
+        declared = inspection.rows
+        text = SheetText(sheet.iter_rows(), formulas_book.worksheets[0].iter_rows()
+                         if formulas_book is not None else None)
 
         def rows_read(_: int) -> None:
             if progress is not None and declared:
@@ -250,4 +322,5 @@ def iter_xlsx(
             yield SHEET_ROWS.refusal(f"sheet '{title}' row {SHEET_ROWS.value + 1:,}")
     finally:
         values_book.close()
-        formulas_book.close()
+        if formulas_book is not None:
+            formulas_book.close()

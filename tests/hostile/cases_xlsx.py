@@ -138,6 +138,23 @@ def _wide_header(path: Path, scale: float) -> None:
     raw_workbook(path, _SHEET.format(prolog="", rows=f'<row r="1">{cells}</row>'))
 
 
+def _endless_row(path: Path, scale: float) -> None:
+    # 10,000,000 cells in one row at full size (about 150 MB of XML, packed to a few MB);
+    # 400,000 (6 MB) in the suite, past the row limit either way.
+    cells = max(400_000, int(10_000_000 * scale))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.format(extra=""))
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(extra=""))
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            part.write(_SHEET.split("{rows}")[0].format(prolog="").encode() + b'<row r="1">')
+            block = b"<c><v>1</v></c>" * 10_000
+            for _ in range(cells // 10_000):
+                part.write(block)
+            part.write(b"</row>" + _SHEET.split("{rows}")[1].encode())
+
+
 def _huge_cell(path: Path, scale: float) -> None:
     raw_workbook(path, _sheet([HEADER, ["2024-05-01T10:00:00+02:00", 120, 80, 70,
                                         "n" * 100_000]]))
@@ -194,6 +211,9 @@ CASES: list[HostileCase] = [
     HostileCase("xlsx-2500-header-columns", "wide.xlsx", _wide_header,
                 ("the header exceeds the limit of 2,000 columns for CSV/TSV/XLSX files",
                  REFUSED)),
+    HostileCase("xlsx-10M-cells-in-one-row", "row.xlsx", _endless_row,
+                ("xl/worksheets/sheet1.xml row 1: a row exceeds the limit of 4,194,304 bytes "
+                 "for XLSX sheets (unpacked XML)", REFUSED), big=True),
     HostileCase("xlsx-100KB-cell", "cell.xlsx", _huge_cell,
                 ("sheet 'Vitals' row 2, column 'note': a field exceeds the limit of 65,536 "
                  "bytes", REFUSED)),
