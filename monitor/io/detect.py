@@ -1,17 +1,18 @@
-"""Which parser a file needs, and reading a file from disk with it."""
+"""Which parser a file needs, and reading a file from disk with it (streamed in every
+format)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from monitor.domain.readings import Source
 
 from .csv_format import parse_csv
-from .fhir import parse_fhir
-from .hl7v2 import parse_hl7_file
-from .parsed import CSV, FHIR, HL7, XLSX, ParseResult, RowError
+from .fhir import iter_fhir_stream
+from .hl7v2 import iter_hl7_stream
+from .parsed import CSV, FHIR, HL7, XLSX, ParsedReading, ParseResult, RowError
 from .xlsx import is_workbook, iter_xlsx
 
 #: How much of a file ``detect_format`` needs to see.
@@ -51,10 +52,12 @@ def parse_file(
     date_only_as_midnight: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ParseResult:
-    """Detect the format of the file at ``path`` and parse it.
+    """Detect the format of the file at ``path`` and parse it, streamed from disk in every
+    format (the readings are collected; the importer, ``monitor.app.importing``, streams
+    them on to the store instead).
 
-    ``default_tz`` and ``source`` apply to every format; ``start``, ``zero_is_missing`` and
-    ``progress`` to CSV (streamed from disk); ``date_only_as_midnight`` to FHIR. A file that
+    ``default_tz`` and ``source`` apply to every format; ``start`` and ``zero_is_missing``
+    to CSV and XLSX, ``progress`` to CSV; ``date_only_as_midnight`` to FHIR. A file that
     cannot be opened gives a result with one error, not an exception."""
     path = Path(path)
     try:
@@ -66,14 +69,18 @@ def parse_file(
                                  zero_is_missing=zero_is_missing, source=source,
                                  progress=progress)
             if fmt == XLSX:
-                return ParseResult.collect(iter_xlsx(
+                items: Iterator[ParsedReading | RowError] = iter_xlsx(
                     path, name=path.name, default_tz=default_tz, start=start,
-                    zero_is_missing=zero_is_missing, source=source), XLSX)
-            data = stream.read()
+                    zero_is_missing=zero_is_missing, source=source)
+            elif fmt == HL7:
+                items = iter_hl7_stream(stream, name=path.name, default_tz=default_tz,
+                                        source=source)
+            else:
+                items = iter_fhir_stream(stream, name=path.name, default_tz=default_tz,
+                                         source=source,
+                                         date_only_as_midnight=date_only_as_midnight,
+                                         reopen=lambda: path.open("rb"))
+            return ParseResult.collect(items, fmt)
     except OSError as e:
         return ParseResult(errors=[RowError("file", f"cannot read {path}: "
                                             f"{e.strerror or e}")], format="")
-    if fmt == HL7:
-        return parse_hl7_file(data, name=path.name, default_tz=default_tz, source=source)
-    return parse_fhir(data, name=path.name, default_tz=default_tz, source=source,
-                      date_only_as_midnight=date_only_as_midnight)
