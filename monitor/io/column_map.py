@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Mapping, Sequence
+from datetime import UTC
 
 from monitor.domain.vitals import VITAL_SPECS, Vital
 
@@ -57,6 +58,20 @@ def recognised_role(header: str) -> str:
     if other is None and key.startswith("elapsed"):
         other = "elapsed"
     return other or IGNORE
+
+
+def suggested_role(header: str, example: str) -> str:
+    """The role to offer for ``header`` in the mapping dialog: what the reader recognises,
+    else ``time`` when the example value is a date and time (``Zeit`` holding
+    ``2024-05-01 10:00``), else ``ignore``; the user confirms or changes it."""
+    role = recognised_role(header)
+    if role != IGNORE or not example.strip():
+        return role
+    # The reader's own rule for a time cell (imported here: csv_format imports this module).
+    from .csv_format import parse_timestamp
+
+    moment, _ = parse_timestamp(example, UTC)
+    return "time" if moment is not None else IGNORE
 
 
 def parse_columns_option(text: str) -> tuple[dict[str, str], str | None]:

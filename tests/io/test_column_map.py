@@ -16,6 +16,7 @@ from monitor.io.column_map import (
     mapping_problems,
     parse_columns_option,
     recognised_role,
+    suggested_role,
 )
 from monitor.io.csv_format import parse_csv, peek_header
 from monitor.store import Store
@@ -55,6 +56,14 @@ def test_what_the_reader_recognises_on_its_own() -> None:
     assert [recognised_role(h) for h in ["SBP (mmHg)", "Pulse", "BP", "timestamp", "Syst_L",
                                          "initials", "elapsed (min)"]] == [
         "sbp", "hr", "bp", "time", "ignore", "entered_by", "elapsed"]
+
+
+def test_the_dialog_suggests_time_for_a_column_of_dates_and_times() -> None:
+    assert suggested_role("Zeit", "2024-05-01 10:00") == "time"
+    assert suggested_role("Zeit", "01.05.2024 10:00") == "time"
+    assert suggested_role("Syst_L", "131") == "ignore"  # a number is not guessed at
+    assert suggested_role("Zeit", "") == "ignore"
+    assert suggested_role("HR", "72") == "hr"
 
 
 def test_the_header_and_first_row_are_peeked_from_the_first_bytes() -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.io.column_map import IGNORE, ROLES, mapping_problems, recognised_role
+from monitor.io.column_map import IGNORE, ROLES, mapping_problems, suggested_role
 from monitor.io.vocabulary import looks_like_vital
 from monitor.ui.wheel_guard import guard_choices
 
@@ -51,14 +51,14 @@ class ColumnMapDialog(QDialog):
         for row, header in enumerate(self.headers):
             if not header:
                 continue
-            role = current.get(header) or recognised_role(header)
+            example = sample[row] if row < len(sample) else ""
+            role = current.get(header) or suggested_role(header, example)
             item = QTableWidgetItem(header)
             if role == IGNORE and looks_like_vital(header):
                 font = QFont(item.font())
                 font.setBold(True)
                 item.setFont(font)
             self.table.setItem(row, HEADER_COL, item)
-            example = sample[row] if row < len(sample) else ""
             self.table.setItem(row, EXAMPLE_COL, QTableWidgetItem(example[:40]))
             box = QComboBox()
             box.setObjectName(f"columnRole{row}")
