@@ -292,7 +292,19 @@ def _sniff_delimiter(header: str) -> str:
 
 _DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](.*))?$")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?"
+                    r"(?:\s*([AaPp])\.?[Mm]\.?)?$")
+# Dates with an English month name, as home BP apps export them (Omron Connect: "Apr 28, 2026",
+# "Jan 12 2025"; others "28 Apr 2026", "28-Apr-2026"): unambiguous, unlike 04/05/2026.
+_MONTHS = {name: number for number, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1)
+    for name in names}
+_MONTH_FIRST = re.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
+                          r"(?:[ T,]\s*(?P<clock>.+))?$")
+_DAY_FIRST = re.compile(r"^(?P<day>\d{1,2})[ .-](?P<mon>[A-Za-z]{3,9})\.?[ .-](?P<year>\d{4})"
+                        r"(?:[ T,]\s*(?P<clock>.+))?$")
 _TIME_HINT = "use ISO 8601, e.g. 2024-05-01T10:15:00+02:00, or YYYY-MM-DD HH:MM"
 
 
@@ -321,6 +333,15 @@ def _timestamp(text: str, zone: LocalZone) -> tuple[datetime | None, str | None]
         if not clock:
             return None, f"'{value}' is a date without a time of day"
         value = f"{year}-{int(month):02d}-{int(day):02d}T{clock.strip()}"
+    named = _MONTH_FIRST.match(value) or _DAY_FIRST.match(value)
+    if named and named["mon"].lower() in _MONTHS:
+        if not named["clock"]:
+            return None, f"'{value}' is a date without a time of day"
+        clock = _clock_text(named["clock"])
+        if clock is None:
+            return None, f"'{named['clock'].strip()}' is not a time of day (use HH:MM)"
+        value = (f"{named['year']}-{_MONTHS[named['mon'].lower()]:02d}-"
+                 f"{int(named['day']):02d}T{clock}")
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -336,11 +357,24 @@ def _combine(date_text: str, clock_text: str,
         moment, problem = _timestamp(clock_text, zone)
         if moment is not None:
             return moment, None
-    if not clock:
+    text = _clock_text(clock_text) if clock else None
+    if text is None:
         return None, f"'{clock_text.strip()}' is not a time of day (use HH:MM or HH:MM:SS)"
-    h, m, s, frac = clock.groups()
-    return _timestamp(
-        f"{date_text.strip()} {int(h):02d}:{m}:{s or '00'}{'.' + frac if frac else ''}", zone)
+    return _timestamp(f"{date_text.strip()} {text}", zone)
+
+
+def _clock_text(text: str) -> str | None:
+    """``'7:05'``, ``'07:05:09.5'``, ``'6:00 pm'`` as ``HH:MM:SS[.f]``, or None."""
+    clock = _CLOCK.match(text.strip())
+    if not clock:
+        return None
+    h, m, s, frac, half = clock.groups()
+    hour = int(h)
+    if half:  # 12-hour clock: 12 AM is midnight, 12 PM noon
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.lower() == "p" else 0)
+    return f"{hour:02d}:{m}:{s or '00'}{'.' + frac if frac else ''}"
 
 
 def _number(vital: Vital, text: str, unit: str,

@@ -104,3 +104,34 @@ def test_home_bp_monitor_headers(header: str, row: str) -> None:
     assert [p.reading.values for p in result.readings] == [
         {Vital.SBP: 131, Vital.DBP: 84, Vital.MAP: 99.7, Vital.HR: 72}]
     assert not [e for e in result.errors if not is_notice(e)]
+
+
+def test_an_omron_connect_export_with_month_names() -> None:
+    # The header and date forms Omron Connect writes (as public importers of it document).
+    text = ("Date,Time,Systolic (mmHg),Diastolic (mmHg),Pulse (bpm),Symptoms,Consumed,TruRead,"
+            "Notes\n"
+            '"Apr 28, 2026",11:25,143,84,59,-,-,Off,\n'
+            "Jan 12 2025,08:15,128,82,-,-,-,Off,ok\n"
+            "Jan 32 2025,08:20,128,82,64,-,-,Off,\n"
+            "Jan 12 2025,13:00 pm,128,82,64,-,-,Off,\n")
+    result = parse(text)
+    assert [(p.reading.taken_at, p.reading.values.get(Vital.HR)) for p in result.readings] == [
+        (datetime(2026, 4, 28, 11, 25, tzinfo=UTC), 59),
+        (datetime(2025, 1, 12, 8, 15, tzinfo=UTC), None)]
+    errors = [str(e) for e in result.errors if not is_notice(e)]
+    assert errors == [
+        "line 4, column 'Date' + 'Time': 'Jan 32 2025 08:20:00' is not a date and time (use "
+        "ISO 8601, e.g. 2024-05-01T10:15:00+02:00, or YYYY-MM-DD HH:MM)",
+        "line 5, column 'Date' + 'Time': '13:00 pm' is not a time of day (use HH:MM or "
+        "HH:MM:SS)"]
+
+
+@pytest.mark.parametrize(("date", "clock", "expected"), [
+    ("28 Apr 2026", "6:00 pm", datetime(2026, 4, 28, 18, 0, tzinfo=UTC)),
+    ("28-Apr-2026", "12:30 AM", datetime(2026, 4, 28, 0, 30, tzinfo=UTC)),
+    ("September 3, 2026", "12:05 p.m.", datetime(2026, 9, 3, 12, 5, tzinfo=UTC)),
+])
+def test_dates_with_month_names_and_twelve_hour_clocks(date: str, clock: str,
+                                                       expected: datetime) -> None:
+    result = parse(f'date,time,HR\n"{date}",{clock},70\n')
+    assert [p.reading.taken_at for p in result.readings] == [expected]
