@@ -197,7 +197,8 @@ def _listed(code: str, system: str, numbers_are_mdc: bool) -> Term | None:
 
 
 def _meaning(code: str, system_text: str, name: str, numbers_are_mdc: bool) -> _Meaning:
-    system = _SYSTEM_NAMES.get(normalize(system_text), system_text.strip().upper())
+    system = (_SYSTEM_NAMES.get(normalize(system_text), system_text.strip().upper())
+              if system_text else "")
     listed = _listed(code, system, numbers_are_mdc)
     shown_name = f"'{name}'" if len(name) <= 80 else f"'{name[:77]}...'"
     shown_code = (f"{listed.system} {code}" if listed is not None

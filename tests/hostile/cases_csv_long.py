@@ -13,8 +13,11 @@ HR_ROW = "2024-05-01T10:00:00Z,P-HOSTILE,8867-4,Heart rate,64,/min\n"
 
 
 def _distinct_codes(path: Path, scale: float) -> None:
-    # 2,000,000 codes no vocabulary lists, one row each, then one heart rate.
-    rows = max(20_000, int(2_000_000 * scale))
+    # 200,000 codes no vocabulary lists (20 times the codes remembered), one row each, then
+    # one heart rate. (At 2,000,000 rows, 112 MB, it took 27 s: a big valid file read whole
+    # at 73,000 rows/s, faster than a wide CSV imports, so a throughput figure, not an answer
+    # to a hostile shape; memory stayed flat.)
+    rows = max(20_000, int(200_000 * scale))
     with path.open("w", encoding="utf-8") as out:
         out.write(HEADER)
         for start in range(0, rows, 1000):
@@ -39,7 +42,7 @@ def _every_value_bad(path: Path, scale: float) -> None:
 
 
 CASES: list[HostileCase] = [
-    HostileCase("csv-long-2M-distinct-codes", "codes.csv", _distinct_codes,
+    HostileCase("csv-long-200k-distinct-codes", "codes.csv", _distinct_codes,
                 ("line 2, column 'CODE': code X0 'Lab 0': not a vital sign",
                  "line 102: more than 100 codes are not charted; the others are not listed one "
                  "by one", "1 imported"),
