@@ -8,7 +8,9 @@ writes batch N; the pipe between them holds about one batch, so memory stays bou
 the parser never runs far ahead of the writer.
 
 The second process only reads the file: every write, the transaction and the decision to
-commit stay here. If this process is killed the reader finds its pipe closed and ends.
+commit stay here. If this process is killed the reader finds its pipe closed and ends (a
+forked reader first closes the copy of this process's end it inherited, or the pipe would
+never close).
 
 It is forked when that is safe, and spawned otherwise. A forked reader starts in
 milliseconds with every module already imported; a spawned one starts a new interpreter and
@@ -48,8 +50,14 @@ class ReaderFailed(RuntimeError):
     """The reading process ended without saying why (it was killed, or crashed)."""
 
 
-def _read(pipe: Connection, produce: Producer) -> None:
-    """The reading process: send each batch with the latest progress, then the result."""
+def _read(pipe: Connection, produce: Producer, writers_end: Connection | None = None) -> None:
+    """The reading process: send each batch with the latest progress, then the result.
+
+    ``writers_end`` is the writer's end of the pipe as a forked reader inherits it: closed
+    at once, so that when the writer dies the pipe has no reader left and the next send
+    fails instead of waiting for ever on a full pipe."""
+    if writers_end is not None:
+        writers_end.close()
     latest = [0, 0]
 
     def progress(done: int, total: int) -> None:
@@ -89,10 +97,13 @@ class ReadAhead(Generic[Batch, Result]):
 
     def batches(self) -> Iterator[Batch]:
         """Each batch as the reading process sends it."""
-        context = multiprocessing.get_context(start_method())
+        method = start_method()
+        context = multiprocessing.get_context(method)
         mine, theirs = context.Pipe(duplex=False)
-        reader = context.Process(target=_read, args=(theirs, self._produce), daemon=True,
-                                 name="import-reader")
+        # A forked reader inherits this end too; a spawned one gets only what it is given.
+        inherited = mine if method == "fork" else None
+        reader = context.Process(target=_read, args=(theirs, self._produce, inherited),
+                                 daemon=True, name="import-reader")
         reader.start()
         theirs.close()  # only the reader holds its end: its exit shows as EOF here
         try:

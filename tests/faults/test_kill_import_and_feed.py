@@ -51,16 +51,22 @@ def counts(db: Path) -> tuple[int, int]:
                 len(store._query("SELECT id FROM imports")))
 
 
-def _spawned() -> set[int]:
-    """Processes started by multiprocessing's spawn (the importer's file reader)."""
+def _readers(path: Path) -> set[int]:
+    """The importer's file-reading processes: started by multiprocessing's spawn, or forked
+    from an import of ``path`` (a fork keeps its parent's command line)."""
     found = set()
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"multiprocessing.spawn" in (
-                    entry / "cmdline").read_bytes():
-                found.add(int(entry.name))
+            if not entry.name.isdigit():
+                continue
+            cmdline = (entry / "cmdline").read_bytes()
+            status = (entry / "stat").read_text()
         except OSError:
             continue
+        if ") Z " in status:
+            continue  # a zombie holds nothing; its parent (the test runner) reaps it
+        if b"multiprocessing.spawn" in cmdline or str(path).encode() in cmdline:
+            found.add(int(entry.name))
     return found
 
 
@@ -73,7 +79,7 @@ def test_a_killed_import_leaves_nothing_and_can_be_run_again(tmp_path, rows):
         pass  # the schema exists before the import starts writing
     wal = Path(f"{db}-wal")
     size = wal.stat().st_size if wal.exists() else 0
-    readers_before = _spawned()
+    readers_before = _readers(csv)
     importer = main_py("import", str(csv), "--db", str(db), "--patient", "MRN-K")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and importer.poll() is None:
@@ -85,11 +91,12 @@ def test_a_killed_import_leaves_nothing_and_can_be_run_again(tmp_path, rows):
     importer.wait(timeout=30)
 
     assert counts(db) == (0, 0)  # all or nothing: nothing half-imported is visible
-    # A reader process left behind finds its pipe closed and ends.
+    # A reader process left behind finds its pipe closed and ends (a forked one too: it
+    # must not hold the writer's end of the pipe open itself).
     deadline = time.monotonic() + 30
-    while _spawned() - readers_before and time.monotonic() < deadline:
+    while _readers(csv) - readers_before and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _spawned() - readers_before
+    assert not _readers(csv) - readers_before
 
     again = main_py("import", str(csv), "--db", str(db), "--patient", "MRN-K")
     out, err = again.communicate(timeout=600)
