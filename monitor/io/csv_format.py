@@ -768,7 +768,10 @@ def _iter_csv(stream: BinaryIO, opts: _Options, progress: Callable[[int], None] 
         if misfits:
             yield from (RowError(f"line {header_line}", f"column mapping: {m}") for m in misfits)
             return
-    long = None if columns else long_layout(header_cells)
+    # A mapping that names a vital column makes the file wide; one that names none (a user
+    # who opened Map columns on a one-value-per-row file and kept what it offered) does not.
+    maps_vitals = bool(columns) and any(r in VITAL_ROLES for r in columns.values())
+    long = None if maps_vitals else long_layout(header_cells)
     if long is not None:
         yield from _iter_long(long, _records(reader, lines, header_line), lines, opts,
                               header_cells, header_line)

@@ -256,3 +256,18 @@ def test_main_import_of_a_bad_long_file_saves_nothing(
     assert "line 9, column 'VALUE': Heart rate: 'fast' is not a number" in err
     with Store.open(db) as store:
         assert [store.readings(s.id or 0) for s in store.sessions()] in ([], [[]])
+
+
+def test_a_mapping_that_names_no_vital_keeps_the_one_value_per_row_layout() -> None:
+    # What Map columns offers for this header and a user accepts unchanged.
+    offered = {"DATE": "date", "PATIENT": "patient", "ENCOUNTER": "ignore", "CATEGORY": "ignore",
+               "CODE": "ignore", "DESCRIPTION": "ignore", "VALUE": "ignore", "UNITS": "ignore",
+               "TYPE": "ignore"}
+    result = parse_csv((SYNTHEA_HEADER + visit(T1)).encode(), name="observations.csv",
+                       default_tz=UTC, columns=offered)
+    assert [p.reading.values[Vital.SBP] for p in result.readings] == [112]
+    wide = parse_csv((SYNTHEA_HEADER + visit(T1)).encode(), name="observations.csv",
+                     default_tz=UTC, columns={**offered, "VALUE": "hr"})
+    # Naming a vital column makes the mapping the user's word: the file is read wide.
+    assert [p.reading.values for p in wide.readings] == [{Vital.HR: 101.8}]
+    assert len(errors(wide)) == 3 and "is already on line 2" in errors(wide)[0]
