@@ -50,7 +50,7 @@ from monitor.store.column_maps import SavedColumnMap
 from monitor.store.database import Store
 from monitor.store.imports import ImportRun, ImportTarget, SessionImport
 
-from ..io.column_map import header_key
+from ..io.column_map import MAPPING_HINTS, header_key
 from ..io.csv_format import iter_csv, peek_header
 from ..io.detect import SNIFF_BYTES, detect_format
 from ..io.fhir import iter_fhir_stream
@@ -148,6 +148,13 @@ class ImportReport:
     @property
     def file_name(self) -> str:
         return self.path.name
+
+    @property
+    def columns_unrecognised(self) -> bool:
+        """A spreadsheet whose header the reader could not place (a column that looks like
+        a vital, no time or no vital column): what a column mapping is for."""
+        return bool(self.header) and any(
+            hint in e.message for e in self.invalid for hint in MAPPING_HINTS)
 
     @property
     def format_label(self) -> str:
@@ -321,12 +328,14 @@ class _FileStream:
                                     blocks=True, columns=o.columns)
                 reader.drain()  # the parser may stop early; the checksum covers the file
             elif fmt == XLSX:
-                self.report.header, self.report.sample = sheet_header(self.path) or ([], [])
+                def header(cells: list[str], sample: list[str]) -> None:
+                    self.report.header, self.report.sample = cells, sample
+
                 yield from self._checked(iter_xlsx(
                     self.path, name=self.path.name, default_tz=o.default_tz, start=o.start,
                     zero_is_missing=o.zero_is_missing, source=Source.IMPORT,
                     progress=lambda part: self._progress(int(part * total), total),
-                    columns=o.columns))
+                    columns=o.columns, on_header=header))
                 handle.seek(0)
                 reader = _HashingReader(handle)
                 reader.drain()

@@ -37,6 +37,8 @@ ROLES: dict[str, str] = {
     IGNORE: "Not charted (ignore)",
 }
 VITAL_ROLES = frozenset(v.value for v in Vital) | {"bp"}
+#: Words the CSV reader's header errors use when a mapping would let it read the file.
+MAPPING_HINTS = ("map it (", "map the columns")
 
 
 def header_key(headers: Sequence[str]) -> str:

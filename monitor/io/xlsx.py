@@ -102,6 +102,8 @@ class SheetText(io.RawIOBase):
         self._writer = csv.writer(self._text, lineterminator="\n")
         self.rows = 0
         self.over_limit = False
+        #: The first two non-blank lines within the first rows: the header and a sample.
+        self.first_lines: list[bytes] = []
 
     def readable(self) -> bool:
         return True
@@ -132,7 +134,10 @@ class SheetText(io.RawIOBase):
         self._text.seek(0)
         self._text.truncate()
         self._writer.writerow(cells)
-        return self._text.getvalue().encode("utf-8")
+        line = self._text.getvalue().encode("utf-8")
+        if cells and len(self.first_lines) < 2 and self.rows <= _HEADER_ROWS:
+            self.first_lines.append(line)
+        return line
 
     def readinto(self, buffer: Any) -> int:
         while not self._buffer:
@@ -161,10 +166,12 @@ class _Inspection:
     rows: int = 0  # rows of the longest sheet (for progress)
 
 
-def _inspect(path: Path, head: bytes) -> _Inspection:
+def _inspect(path: Path, head: bytes, rows_wanted: int | None = None) -> _Inspection:
     """Whether the file can be read as a workbook, and what a pass over its sheets' XML
     found: a formula without a saved result makes the reader read the sheet a second time,
-    with its formulas, to name them (most workbooks have none and are read once)."""
+    with its formulas, to name them (most workbooks have none and are read once).
+    ``rows_wanted``: only that many rows of each sheet will be read (a header), so the pass
+    stops there instead of unpacking the whole sheet."""
     if head.startswith(OLE_MAGIC):
         return _Inspection(RowError("file", "an Excel 97-2003 (.xls) or password-protected "
                                     f"workbook cannot be read: {_SAVE_AS}", UNREADABLE))
@@ -181,7 +188,7 @@ def _inspect(path: Path, head: bytes) -> _Inspection:
                                             f"{_SAVE_AS}", UNREADABLE))
             for member in archive.infolist():
                 if member.filename.startswith("xl/worksheets/"):
-                    scanned = _scan_sheet(archive, member)
+                    scanned = _scan_sheet(archive, member, rows_wanted)
                     if scanned.refusal is not None:
                         return scanned
                     unsaved = unsaved or scanned.unsaved
@@ -211,7 +218,8 @@ _FORMULA_WITHOUT_RESULT = re.compile(
     rb"|<(?:\w+:)?v>\s*</(?:\w+:)?v>)")
 
 
-def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> _Inspection:
+def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo,
+                rows_wanted: int | None = None) -> _Inspection:
     """One pass over a sheet's unpacked XML, looking only for row starts and formulas: the
     refusal of a row longer than :data:`ROW_XML_BYTES` (the reader holds one row at a time, a
     few hundred bytes per cell, so one endless row would hold gigabytes), or None; and
@@ -238,6 +246,8 @@ def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> _Inspectio
             if since > ROW_XML_BYTES.value:
                 return _Inspection(ROW_XML_BYTES.refusal(f"{member.filename} row {row}",
                                                          f"more than {since:,} bytes"))
+            if rows_wanted is not None and row > rows_wanted:
+                break  # the rows that will be read are whole and within the limit
     return _Inspection(None, unsaved, row)
 
 
@@ -247,12 +257,16 @@ def _open(path: Path, *, formulas: bool) -> Any:
     return openpyxl.load_workbook(path, read_only=True, data_only=not formulas)
 
 
+#: Rows looked at for a header and its first data row (blank rows above it are skipped).
+_HEADER_ROWS = 200
+
+
 def sheet_header(path: Path) -> tuple[list[str], list[str]] | None:
     """The first sheet's header cells and first data row (as the CSV reader sees them), or
     None when the workbook cannot be read. For a column mapping."""
     with path.open("rb") as handle:
         head = handle.read(8)
-    if _inspect(path, head).refusal is not None:
+    if _inspect(path, head, rows_wanted=_HEADER_ROWS).refusal is not None:
         return None
     try:
         book = _open(path, formulas=False)
@@ -260,10 +274,16 @@ def sheet_header(path: Path) -> tuple[list[str], list[str]] | None:
         return None
     try:
         text = SheetText(book.worksheets[0].iter_rows())
-        lines = [line for line in (text.readline() for _ in range(200)) if line.strip()][:2]
+        while len(text.first_lines) < 2 and text.rows < _HEADER_ROWS and text.readline():
+            pass
     finally:
         book.close()
-    rows = list(csv.reader([line.decode("utf-8") for line in lines]))
+    return _header_of(text)
+
+
+def _header_of(text: SheetText) -> tuple[list[str], list[str]] | None:
+    """The header cells and first data row a sheet's text began with, or None."""
+    rows = list(csv.reader([line.decode("utf-8") for line in text.first_lines]))
     return (rows[0], rows[1] if len(rows) > 1 else []) if rows else None
 
 
@@ -277,10 +297,13 @@ def iter_xlsx(
     source: Source = Source.IMPORT,
     progress: Callable[[float], None] | None = None,
     columns: Mapping[str, str] | None = None,
+    on_header: Callable[[list[str], list[str]], None] | None = None,
 ) -> Iterator[ParsedReading | RowError]:
     """Read the first sheet of the workbook at ``path`` like a CSV file (see
     :func:`monitor.io.csv_format.iter_csv` for the options). ``progress`` is called with the
-    fraction of the sheet's rows read.
+    fraction of the sheet's rows read; ``on_header`` with the header cells and first data row
+    the sheet began with (what :func:`sheet_header` gives), once the sheet is read, so a
+    caller that reads the file need not open it again for them.
     Readings come one by one, each named by its row (a workbook is small beside the CSV
     exports the block path is for)."""
     with path.open("rb") as handle:
@@ -289,10 +312,13 @@ def iter_xlsx(
     if inspection.refusal is not None:
         yield inspection.refusal
         return
+    values_book = formulas_book = None
     try:
         values_book = _open(path, formulas=False)
         formulas_book = _open(path, formulas=True) if inspection.unsaved else None
     except Exception as e:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
+        if values_book is not None:
+            values_book.close()
         yield RowError("file", f"not a readable Excel workbook ({_why(e)}): {_SAVE_AS}",
                        UNREADABLE)
         return
@@ -302,8 +328,7 @@ def iter_xlsx(
         for other in values_book.sheetnames[1:]:
             yield RowError.not_charted(f"sheet '{other}'", "only the first sheet is read; "
                                        "this sheet is not imported")
-        # Not sheet.max_row: without a <dimension> element openpyxl parses the whole sheet
-        # to work it out.
+        # Counted in the pass over the XML: a sheet's <dimension> may be missing or stale.
         declared = inspection.rows
         text = SheetText(sheet.iter_rows(), formulas_book.worksheets[0].iter_rows()
                          if formulas_book is not None else None)
@@ -320,6 +345,9 @@ def iter_xlsx(
             yield _relabel(item, title)
         if text.over_limit:
             yield SHEET_ROWS.refusal(f"sheet '{title}' row {SHEET_ROWS.value + 1:,}")
+        header = _header_of(text)
+        if on_header is not None and header is not None:
+            on_header(*header)
     finally:
         values_book.close()
         if formulas_book is not None:

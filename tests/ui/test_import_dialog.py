@@ -191,6 +191,9 @@ def test_a_workbook_is_offered_previewed_and_imported(window: MainWindow, qtbot,
     path = tmp_path / "home-bp.xlsx"
     book.save(path)
     drop_and_import(window, qtbot, path, readings=1)
+    report = window.import_actions.dialog.report
+    assert (report.header, report.sample) == (["time", "SBP", "DBP", "HR"],
+                                              ["2024-05-01T10:00:00", "118", "76", "64"])
     [reading] = window.controller.current_readings()
     assert reading.values[Vital.HR] == 64 and reading.source_detail == "home-bp.xlsx (XLSX)"
 

@@ -416,8 +416,7 @@ class ImportDialog(QDialog):
                     "(<i>Map columns…</i> to change).")
         if report.columns:
             return "<br>Columns mapped as you chose; remembered for these columns on import."
-        if report.header and any("map the columns" in e.message or "map it (" in e.message
-                                 for e in report.invalid):
+        if report.columns_unrecognised:
             return "<br>Columns not recognised? <i>Map columns…</i> says what each holds."
         return ""
 
