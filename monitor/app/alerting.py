@@ -294,7 +294,11 @@ class SessionAlerts:
         versions = store.profile_versions(session_id)
         if kept is not None and kept.inputs.marks == inputs.marks and kept.baseline == baseline:
             try:
-                return self._carry_on(session, kept, versions, inputs, keep_events)
+                # A savepoint: a carry-on cut short (a row out of time order in a later
+                # chunk) leaves none of the events it recorded chunk by chunk, so that
+                # the replay records the session as if it had been the only way taken.
+                with self.store.transaction():
+                    return self._carry_on(session, kept, versions, inputs, keep_events)
             except _NeedsReplay:
                 pass
         return self._replay(session, versions, inputs)
@@ -322,7 +326,8 @@ class SessionAlerts:
             engine.forget_resolved()  # recorded: the engine needs only what is unresolved
 
         events, newest = feed(engine, chunks, versions, self.shipped, acks, new_versions,
-                              after=until, record=None if keep_events else record,
+                              after=until, carrying_on=True,
+                              record=None if keep_events else record,
                               full_rows=self.store.full_rows if slim else None)
         events += self._after(session, engine)
         self.store.record_alert_events(session.id, events)
@@ -416,15 +421,18 @@ Rows = list[tuple[Any, ...]]
 def feed(engine: AlertEngine, chunks: Iterable[Rows], versions: Sequence[ProfileVersion],
          shipped: ProfileVersion, acks: Sequence[Acknowledgement],
          new_versions: Sequence[ProfileVersion], *, after: datetime | None = None,
-         collect: bool = True, record: Callable[[list[AlertEvent]], None] | None = None,
+         carrying_on: bool = False, collect: bool = True,
+         record: Callable[[list[AlertEvent]], None] | None = None,
          full_rows: Callable[[Sequence[int]], Rows] | None = None
          ) -> tuple[list[AlertEvent], datetime | None]:
     """Feed ``engine`` the store's reading rows (in time order, a chunk at a time), with
     ``acks`` and ``new_versions`` merged in at their moments; return the events (when
     ``collect``) and the newest reading time fed.
 
-    ``after`` set means carrying on from a saved state: every row must be a plain current
-    reading no older than ``after`` and than the rows before it, else :class:`_NeedsReplay`.
+    ``carrying_on`` means going on from a saved state (rows in id order, as stored): every
+    row must be a plain current reading no older than the rows before it and than
+    ``after`` (the newest moment evaluated, None for a session never fed), else
+    :class:`_NeedsReplay`. Otherwise the rows are a replay's, already in time order.
     ``record`` set is given the events chunk by chunk instead (none are returned).
     ``full_rows`` set means the chunks are slim (see the store's ``reading_chunks_after``):
     it gives the full rows of the readings evaluated one by one. Never with acks or
@@ -440,7 +448,7 @@ def feed(engine: AlertEngine, chunks: Iterable[Rows], versions: Sequence[Profile
     floor = [after.timestamp() if after is not None else -math.inf]
 
     def checked(chunk: Rows) -> Rows:
-        if after is not None:
+        if carrying_on:
             stamps = np.fromiter((row[ROW_TS] for row in chunk), float, len(chunk))
             if stamps[0] < floor[0] or (len(chunk) > 1 and bool(np.any(np.diff(stamps) < 0))) \
                     or any(row[ROW_SUPERSEDES] is not None or row[ROW_CORRECTED_BY] is not None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -31,7 +32,7 @@ from monitor.ui.entry.news2_panel import install_news2
 from monitor.ui.geometry import show_placed
 from monitor.ui.main_window import MainWindow
 from monitor.ui.review.review import install_review
-from monitor.ui.session_controller import SessionController
+from monitor.ui.session_controller import SessionController, utc_now
 from monitor.ui.settings_keys import THEME, user_settings
 from monitor.ui.wheel_guard import guard_choices
 
@@ -56,10 +57,13 @@ def get_application(argv: list[str]) -> QApplication:
     return app
 
 
-def build_window(store: Store, options: GuiOptions) -> MainWindow:
-    """A ready window on ``store``, with the session the options ask for open."""
+def build_window(store: Store, options: GuiOptions,
+                 clock: Callable[[], datetime] = utc_now) -> MainWindow:
+    """A ready window on ``store``, with the session the options ask for open; ``clock``
+    is the window's time from the start (its alert tick runs before anything else could
+    set one)."""
     profile = default_profile()
-    controller = SessionController(store, profile)
+    controller = SessionController(store, profile, clock=clock)
     alerts = AlertController(controller, profile)
     settings = user_settings()
     if options.theme:
@@ -78,7 +82,7 @@ def build_window(store: Store, options: GuiOptions) -> MainWindow:
     install_backups(window)
     install_loading_note(window)
     guard_choices(window)
-    now = datetime.now(UTC)
+    now = clock()
     session_id: int | None = None
     if options.demo:
         session_id = load_demo(store, now).id

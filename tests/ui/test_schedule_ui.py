@@ -30,11 +30,30 @@ MIN = timedelta(minutes=1)
 
 
 @pytest.fixture
-def clock(window) -> Clock:
+def test_clock() -> Clock:
+    return Clock(T - 2 * MIN)
+
+
+@pytest.fixture
+def window(qtbot, store, db_path, test_clock):
+    """The main window on the test's clock from the start: its one-second alert tick must
+    never run on the real clock, an hour after T (under load it fired while the window was
+    being shown, and the tests' overdue alerts were then counted from the wrong time)."""
+    win = build_window(store, GuiOptions(db_path=db_path, patient_id="P-100"),
+                       clock=test_clock)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def clock(window, test_clock) -> Clock:
     """The window's session with an infusion from T-2h to T-30min, the clock at T-2min
     and one reading at T-15min (the ward protocol's first due time after the end)."""
-    clock = Clock(T - 2 * MIN)
-    window.controller.clock = clock
+    clock = test_clock
     session = window.controller.session
     window.controller.update_session(replace(session, infusion=replace(
         session.infusion, started_at=T - 120 * MIN, ended_at=T - 30 * MIN)), "JM", "test")
@@ -238,9 +257,9 @@ def test_a_restart_carries_on_the_overdue_alert_instead_of_raising_another(
     window.alerts.acknowledge(alert.id, "KL")
     window.close()  # the app is closed while the reading is still overdue
 
-    again = build_window(store, GuiOptions(db_path=db_path, patient_id="P-100"))
+    again = build_window(store, GuiOptions(db_path=db_path, patient_id="P-100"),
+                         clock=Clock(T + 20 * MIN))  # the alerts follow the same clock
     qtbot.addWidget(again)
-    again.controller.clock = Clock(T + 20 * MIN)  # the alerts follow the same clock
     again.alerts.tick()
     (carried,) = overdue_alerts(again)
     assert carried.raised_at == alert.raised_at and carried.acknowledged_by == "KL"
