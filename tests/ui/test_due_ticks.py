@@ -14,7 +14,11 @@ from monitor.ui.chart.schedule_overlay import STYLE, DueTicks
 from monitor.ui.theme import ThemeName
 
 from .test_schedule_ui import MIN, T, ticks
-from .test_schedule_ui import clock as clock  # noqa: F401 (a fixture)
+
+# The schedule tests' fixtures: their window runs on the test clock from the start.
+from .test_schedule_ui import clock as clock  # noqa: F401
+from .test_schedule_ui import fixed_clock as fixed_clock  # noqa: F401
+from .test_schedule_ui import window as window  # noqa: F401
 
 
 def plot_items(window) -> list[int]:

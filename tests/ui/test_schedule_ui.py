@@ -30,17 +30,18 @@ MIN = timedelta(minutes=1)
 
 
 @pytest.fixture
-def test_clock() -> Clock:
+def fixed_clock() -> Clock:
+    """The test's clock, at T-2min until a test moves it."""
     return Clock(T - 2 * MIN)
 
 
 @pytest.fixture
-def window(qtbot, store, db_path, test_clock):
+def window(qtbot, store, db_path, fixed_clock):
     """The main window on the test's clock from the start: its one-second alert tick must
     never run on the real clock, an hour after T (under load it fired while the window was
     being shown, and the tests' overdue alerts were then counted from the wrong time)."""
     win = build_window(store, GuiOptions(db_path=db_path, patient_id="P-100"),
-                       clock=test_clock)
+                       clock=fixed_clock)
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
@@ -50,10 +51,10 @@ def window(qtbot, store, db_path, test_clock):
 
 
 @pytest.fixture
-def clock(window, test_clock) -> Clock:
+def clock(window, fixed_clock) -> Clock:
     """The window's session with an infusion from T-2h to T-30min, the clock at T-2min
     and one reading at T-15min (the ward protocol's first due time after the end)."""
-    clock = test_clock
+    clock = fixed_clock
     session = window.controller.session
     window.controller.update_session(replace(session, infusion=replace(
         session.infusion, started_at=T - 120 * MIN, ended_at=T - 30 * MIN)), "JM", "test")
@@ -285,6 +286,7 @@ def test_closing_the_session_ends_its_overdue_alert(qtbot, window, clock, other_
     discharged = clock.now
     window.controller.close_session(DischargeDetails(discharged, True, True, "JM"))
     assert overdue_alerts(window) == []
-    (stored,) = [s.alert for s in other_connection.alert_history(window.controller.session.id)
-                 if s.alert.condition == OVERDUE]
-    assert stored.resolved_at == discharged
+    overdue = [s.alert for s in other_connection.alert_history(window.controller.session.id)
+               if s.alert.condition == OVERDUE]
+    assert len(overdue) == 1, [(a.raised_at, a.resolved_at, a.value) for a in overdue]
+    assert overdue[0].resolved_at == discharged
