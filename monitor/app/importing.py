@@ -467,7 +467,10 @@ def with_saved_columns(store: Store, path: Path, options: ImportOptions
                        ) -> tuple[ImportOptions, SavedColumnMap | None]:
     """``options`` with the column mapping remembered for the header of ``path`` (a CSV
     file), unless a mapping is given; and that remembered mapping (None when none is used)."""
-    if options.columns is not None:
+    if options.columns is not None or not store.has_column_maps():
+        # Nothing to look up, so the header is not read before the import reads it: for a
+        # workbook without a <dimension> record (openpyxl writes none) opening it makes
+        # openpyxl scan the whole sheet (4 s at 200,000 rows).
         return options, None
     try:
         with path.open("rb") as handle:

@@ -27,6 +27,11 @@ class SavedColumnMap:
 class ColumnMapRecords:
     """Mixin: needs the Store core (``_write``, ``_query``, ``_audit``)."""
 
+    def has_column_maps(self: Store) -> bool:
+        """Whether any mapping was ever remembered (most databases: none)."""
+        return bool(self._db.execute(
+            "SELECT EXISTS (SELECT 1 FROM column_mappings)").fetchone()[0])
+
     def saved_column_map(self: Store, header_key: str) -> SavedColumnMap | None:
         """The mapping remembered for ``header_key``, or None."""
         rows = self._query("SELECT * FROM column_mappings WHERE header_key = ?", [header_key])

@@ -162,3 +162,28 @@ def test_main_import_of_a_workbook_and_its_mapping(tmp_path: Path,
     with Store.open(db) as store:
         assert [r.values[Vital.SBP] for s in store.sessions()
                 for r in store.readings(s.id or 0)] == [131, 128]
+
+
+def test_a_workbook_is_opened_once_when_no_mapping_was_ever_saved(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Looking up a remembered mapping opens the workbook for its header (openpyxl scans a
+    whole sheet without a <dimension> record on opening: 4 s at 200,000 rows). With no
+    mapping saved there is nothing to look up, and the import opens it only to read it."""
+    from monitor.app import importing
+
+    peeks: list[Path] = []
+    real = importing.sheet_header
+    monkeypatch.setattr(importing, "sheet_header", lambda p: peeks.append(p) or real(p))
+    path = workbook(tmp_path / "v.xlsx", [["time", "SBP", "DBP"],
+                                         [datetime(2024, 5, 1, 10, 0), 131, 84]])
+    db = tmp_path / "monitor.sqlite"
+    common = ["--db", str(db), "--patient", "P-1", "--tz", "UTC"]
+    assert main(["import", str(path), *common]) == 0
+    assert peeks == []
+    other = workbook(tmp_path / "d.xlsx", [["Zeit", "Syst_L", "Dia_L"],
+                                           [datetime(2024, 5, 1, 11), 128, 80]])
+    assert main(["import", str(other), *common, "--columns", "Zeit=time,Syst_L=sbp,Dia_L=dbp",
+                 "--by", "AB"]) == 0
+    assert peeks == []  # the mapping was given
+    assert main(["import", str(path), *common]) == 0  # a mapping is saved now: looked up
+    assert peeks == [path]
