@@ -466,11 +466,9 @@ PEEK_BYTES = 256 * 1024
 def with_saved_columns(store: Store, path: Path, options: ImportOptions
                        ) -> tuple[ImportOptions, SavedColumnMap | None]:
     """``options`` with the column mapping remembered for the header of ``path`` (a CSV
-    file), unless a mapping is given; and that remembered mapping (None when none is used)."""
-    if options.columns is not None or not store.has_column_maps():
-        # Nothing to look up, so the header is not read before the import reads it: for a
-        # workbook without a <dimension> record (openpyxl writes none) opening it makes
-        # openpyxl scan the whole sheet (4 s at 200,000 rows).
+    file or a workbook), unless a mapping is given; and that remembered mapping (None when
+    none is used)."""
+    if options.columns is not None:
         return options, None
     try:
         with path.open("rb") as handle:
@@ -478,7 +476,10 @@ def with_saved_columns(store: Store, path: Path, options: ImportOptions
     except OSError:
         return options, None  # the import says why the file cannot be read
     fmt = detect_format(path.name, head[:SNIFF_BYTES])
-    if fmt not in (CSV, XLSX):
+    if fmt not in (CSV, XLSX) or not store.has_column_maps():
+        # Nothing to look up, so the header is not read before the import reads it: for a
+        # workbook without a <dimension> record (openpyxl writes none) opening it makes
+        # openpyxl scan the whole sheet (4 s at 200,000 rows).
         return options, None
     peeked = peek_header(head) if fmt == CSV else sheet_header(path)
     saved = store.saved_column_map(header_key(peeked[0])) if peeked else None
