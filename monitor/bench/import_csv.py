@@ -119,6 +119,23 @@ def throughput_figures(name: str, n: int, app: Run, floor: Run,
     ]
 
 
+def measure_file(label: str, path: Path, n: int, floor_script: str, folder: Path,
+                 *extra: str, counted: str = "rows") -> list[Figure]:
+    """The floor script and ``main.py import`` (with ``extra`` options) on the file ``path``
+    holds, each a whole command; the file is deleted after. ``label`` names the format in
+    the figures and in the error raised when either side fails."""
+    size_mb = path.stat().st_size / 1e6
+    floor = run_command([sys.executable, "-c", floor_script, str(path),
+                         str(folder / f"floor-{n}.sqlite")])
+    app = run_command(app_import(path, folder / f"app-{n}.sqlite", *extra))
+    path.unlink()
+    for done, what in ((floor, "floor"), (app, "import")):
+        if done.status != 0:
+            raise RuntimeError(f"{label} {what} failed ({done.status}): {done.stderr[-2000:]}")
+    return throughput_figures(f"{label}, {n:,} {counted}, {size_mb:.0f} MB", n, app, floor,
+                              counted)
+
+
 def _check(run: Run, what: str) -> None:
     # A bench that measured a failure would print a meaningless ratio.
     if run.status not in (0, 1):  # 1: rows rejected, which these files have none of

@@ -12,8 +12,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .commands import FLOOR_TABLE, app_import, run_command, warm_up
-from .import_csv import QUICK_SIZES, SIZES, rows, throughput_figures
+from .commands import FLOOR_TABLE, warm_up
+from .import_csv import QUICK_SIZES, SIZES, measure_file, rows
 from .report import Figure
 
 #: The floor: the hl7 package's parser and executemany, nothing else.
@@ -63,16 +63,8 @@ def run(quick: bool = False) -> Iterator[Figure]:
         for n in QUICK_SIZES if quick else SIZES:
             path = base / f"batch-{n}.hl7"
             write_batch(path, n)
-            size_mb = path.stat().st_size / 1e6
-            floor = run_command([sys.executable, "-c", FLOOR, str(path),
-                                 str(base / f"floor-{n}.sqlite")])
-            app = run_command(app_import(path, base / f"app-{n}.sqlite"))
-            path.unlink()
-            for done, what in ((floor, "floor"), (app, "import")):
-                if done.status != 0:
-                    raise RuntimeError(f"HL7 {what} failed ({done.status}): {done.stderr[-2000:]}")
-            yield from throughput_figures(f"HL7 batch file, {n:,} readings, {size_mb:.0f} MB",
-                                          n, app, floor, "readings")
+            yield from measure_file("HL7 batch file", path, n, FLOOR, base,
+                                    counted="readings")
 
 
 if __name__ == "__main__":

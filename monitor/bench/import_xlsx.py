@@ -10,13 +10,12 @@ does."""
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .commands import FLOOR_TABLE, app_import, run_command, warm_up
-from .import_csv import QUICK_SIZES, SIZES, rows, throughput_figures
+from .commands import FLOOR_TABLE, warm_up
+from .import_csv import QUICK_SIZES, SIZES, measure_file, rows
 from .report import Figure
 
 FLOOR = FLOOR_TABLE + """
@@ -51,14 +50,4 @@ def run(quick: bool = False) -> Iterator[Figure]:
         for n in QUICK_SIZES if quick else SIZES:
             path = base / f"sheet-{n}.xlsx"
             write_workbook(path, n)
-            size_mb = path.stat().st_size / 1e6
-            floor = run_command([sys.executable, "-c", FLOOR, str(path),
-                                 str(base / f"floor-{n}.sqlite")])
-            if floor.status != 0:
-                raise RuntimeError(f"XLSX floor failed ({floor.status}): {floor.stderr[-2000:]}")
-            app = run_command(app_import(path, base / f"app-{n}.sqlite", "--tz", "UTC"))
-            if app.status != 0:
-                raise RuntimeError(f"XLSX import failed ({app.status}): {app.stderr[-2000:]}")
-            path.unlink()
-            yield from throughput_figures(f"XLSX sheet, {n:,} rows, {size_mb:.0f} MB", n, app,
-                                          floor)
+            yield from measure_file("XLSX sheet", path, n, FLOOR, base, "--tz", "UTC")
