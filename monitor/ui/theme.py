@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from monitor.domain.thresholds import Severity
 from monitor.domain.vitals import Vital
@@ -109,3 +109,16 @@ def repolish_styled(app: QApplication) -> None:
             sheet = widget.styleSheet()
             if sheet:
                 widget.setStyleSheet(sheet)
+
+
+#: How a message about bad input reads, in every form and dialog (red in both themes).
+ERROR_STYLE = "color: #d32f2f; font-weight: 600;"
+
+
+def error_label(object_name: str) -> QLabel:
+    """An empty, word-wrapped label for what is wrong with a form's input."""
+    label = QLabel("")
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    return label

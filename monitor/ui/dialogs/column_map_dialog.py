@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from monitor.io.column_map import IGNORE, ROLES, mapping_problems, suggested_role
 from monitor.io.vocabulary import looks_like_vital
+from monitor.ui.theme import error_label
 from monitor.ui.wheel_guard import guard_choices
 
 HEADER_COL, EXAMPLE_COL, ROLE_COL = 0, 1, 2
@@ -70,10 +71,7 @@ class ColumnMapDialog(QDialog):
             self.choices[header] = box
         self.table.resizeColumnToContents(HEADER_COL)
         self.table.resizeColumnToContents(EXAMPLE_COL)
-        self.message = QLabel("")
-        self.message.setObjectName("columnMapMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #d93025; font-weight: bold")
+        self.message = error_label("columnMapMessage")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)

@@ -60,6 +60,7 @@ from monitor.render import CHART_SIZE, MAX_SIDE, MIN_SIDE
 from monitor.store import Store, StoreError
 from monitor.ui import shortcuts
 from monitor.ui.settings_keys import FHIR_PATIENT_ID_SYSTEM
+from monitor.ui.theme import error_label
 from monitor.ui.wheel_guard import guard_choices
 from monitor.ui.workers.thread import WorkerThread
 
@@ -220,10 +221,7 @@ class ExportDialog(QDialog):
         self.patient_system.setObjectName("exportPatientIdSystem")
         self.patient_system.setToolTip("The system of the Patient identifier: your hospital's "
                                        "MRN system URI, e.g. urn:oid:1.2.3.4")
-        self.fhir_error = QLabel("")
-        self.fhir_error.setObjectName("exportFhirError")
-        self.fhir_error.setWordWrap(True)
-        self.fhir_error.setStyleSheet("color: #d32f2f; font-weight: 600;")
+        self.fhir_error = error_label("exportFhirError")
         self.fhir_error.hide()
         form = QFormLayout(self)
         form.addRow("Format", self.format_box)

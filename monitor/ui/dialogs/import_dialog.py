@@ -50,6 +50,7 @@ from monitor.store.imports import ImportTarget
 from monitor.ui import shortcuts
 from monitor.ui.dialogs.column_map_dialog import ColumnMapDialog
 from monitor.ui.session_controller import SessionController
+from monitor.ui.theme import error_label
 from monitor.ui.wheel_guard import guard_choices
 from monitor.ui.workers.thread import WorkerThread
 
@@ -205,10 +206,7 @@ class ImportDialog(QDialog):
         self.initials.setObjectName("importInitials")
         self.initials.setMaxLength(6)
         self.initials.setPlaceholderText("your initials")
-        self.message = QLabel("")
-        self.message.setObjectName("importMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #d93025; font-weight: bold")
+        self.message = error_label("importMessage")
         self.buttons = QDialogButtonBox()
         self.import_button = self.buttons.addButton("&Import",
                                                     QDialogButtonBox.ButtonRole.AcceptRole)

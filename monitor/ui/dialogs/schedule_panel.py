@@ -30,6 +30,7 @@ from monitor.ui.alerts.alert_controller import AlertController
 from monitor.ui.dialogs.threshold_editor import fmt_number, parse_number, run_or_show_refusal
 from monitor.ui.formatting import fmt_time
 from monitor.ui.main_window import MainWindow
+from monitor.ui.theme import error_label
 from monitor.ui.wheel_guard import guard_choices
 
 SHORTCUT = shortcuts.READING_SCHEDULE
@@ -192,10 +193,7 @@ class ScheduleDialog(QDialog):
         self.initials = QLineEdit()
         self.initials.setObjectName("scheduleInitials")
         self.initials.setMaximumWidth(80)
-        self.errors = QLabel("")
-        self.errors.setObjectName("scheduleErrors")
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet("color: #d32f2f; font-weight: 600;")
+        self.errors = error_label("scheduleErrors")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)

@@ -27,6 +27,7 @@ from monitor.domain.timeparse import parse_date_text, parse_number_text, parse_t
 from monitor.domain.vitals import ENTERED_VITALS, VITAL_SPECS, Vital
 from monitor.store import StoreError
 from monitor.ui.formatting import fmt_datetime, fmt_value
+from monitor.ui.theme import error_label
 from monitor.ui.wheel_guard import guard_choices
 
 T = TypeVar("T")
@@ -80,10 +81,7 @@ class SessionDialog(QDialog):
         who.addRow("Your initials", self._field("by", "Initials"))
         if self.editing:
             who.addRow("Reason for change", self._field("reason", "Reason"))
-        self.errors = QLabel("")
-        self.errors.setObjectName("sessionDialogErrors")
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet("color: #d32f2f; font-weight: 600;")
+        self.errors = error_label("sessionDialogErrors")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(

@@ -51,6 +51,7 @@ from monitor.ui import shortcuts
 from monitor.ui.alerts.alert_controller import AlertController
 from monitor.ui.formatting import fmt_datetime
 from monitor.ui.main_window import MainWindow
+from monitor.ui.theme import error_label
 from monitor.ui.wheel_guard import guard_choices
 
 #: Rows of the limits grid; MAP last, since most clinics leave it empty.
@@ -186,10 +187,7 @@ class ThresholdEditor(QDialog):
         layout.addWidget(self.in_force)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(self._save_form())
-        self.errors = QLabel("")
-        self.errors.setObjectName("thresholdErrors")
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet("color: #d32f2f; font-weight: 600;")
+        self.errors = error_label("thresholdErrors")
         layout.addWidget(self.errors)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)

@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QWidget
 
 from monitor.domain.errors import ValidationFailed
 from monitor.store import StoreError
 from monitor.ui.entry.tab_leaves import tab_leaves_date_fields
+from monitor.ui.theme import error_label
 from monitor.ui.wheel_guard import guard_choices
-
-ERROR_STYLE = "color: #d32f2f; font-weight: 600;"
 
 
 class ChartingDialog(QDialog):
@@ -30,10 +29,7 @@ class ChartingDialog(QDialog):
         self.initials.setObjectName(f"{prefix}Initials")
         self.initials.setMaxLength(6)
         self.initials.setPlaceholderText("e.g. JM")
-        self.errors = QLabel("")
-        self.errors.setObjectName(f"{prefix}Errors")
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet(ERROR_STYLE)
+        self.errors = error_label(f"{prefix}Errors")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setObjectName(f"{prefix}Save")

@@ -39,7 +39,7 @@ from monitor.domain.scores import Consciousness, News2Band, News2Result
 from monitor.domain.thresholds import Severity
 from monitor.ui.formatting import fmt_time
 from monitor.ui.session_controller import ReadingsChange
-from monitor.ui.theme import LIGHT, Theme
+from monitor.ui.theme import LIGHT, Theme, error_label
 from monitor.ui.theme_watch import ThemeWatcher
 
 #: At most this many points are drawn as markers; a longer trend shows every score on the
@@ -70,7 +70,6 @@ BAND_SEVERITY = {
     News2Band.MEDIUM: Severity.CAUTION,
     News2Band.HIGH: Severity.CRITICAL,
 }
-ERROR_STYLE = "color: #d32f2f; font-weight: 600;"
 
 
 class News2Inputs(QWidget):
@@ -98,10 +97,7 @@ class News2Inputs(QWidget):
         self.temperature.setAccessibleName("temperatureInput")
         self.temperature.setPlaceholderText("°C")
         self.temperature.setMaxLength(5)
-        self.temperature_error = QLabel("")
-        self.temperature_error.setObjectName("temperatureInputError")
-        self.temperature_error.setWordWrap(True)
-        self.temperature_error.setStyleSheet(ERROR_STYLE)
+        self.temperature_error = error_label("temperatureInputError")
         self.temperature_error.hide()
         # One row, so the form stays short in a crowded side column.
         row = QGridLayout(self)

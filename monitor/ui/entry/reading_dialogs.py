@@ -22,6 +22,7 @@ from monitor.domain.vitals import ENTERED_VITALS, VITAL_SPECS, Vital
 from monitor.store import StoreError
 from monitor.ui.formatting import fmt_datetime, fmt_value
 from monitor.ui.initials_memory import prefill
+from monitor.ui.theme import error_label
 from monitor.ui.wheel_guard import guard_choices
 
 ERROR_REASONS = ("Wrong patient", "Typing error", "Artefact (movement, cuff)", "Duplicate entry")
@@ -42,10 +43,7 @@ class _ReasonDialog(QDialog):
         self.reason = QComboBox()
         self.reason.setEditable(True)
         self.reason.setObjectName("reasonInput")
-        self.errors = QLabel("")
-        self.errors.setObjectName("reasonDialogErrors")
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet("color: #d32f2f; font-weight: 600;")
+        self.errors = error_label("reasonDialogErrors")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_accept)

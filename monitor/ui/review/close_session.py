@@ -26,6 +26,7 @@ from monitor.domain.timeparse import parse_time_text
 from monitor.store import StoreError
 from monitor.ui.formatting import fmt_datetime
 from monitor.ui.initials_memory import prefill
+from monitor.ui.theme import error_label
 
 ASSESSMENT_NAMES = {"aldrete": "Modified Aldrete", "padss": "PADSS"}
 
@@ -99,10 +100,7 @@ class CloseSessionDialog(QDialog):
         prefill(self.initials)
         warning = QLabel("Closing locks the session: later entries need Amend… with a reason.")
         warning.setWordWrap(True)
-        self.errors = QLabel("")
-        self.errors.setObjectName("closeSessionErrors")
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet("color: #d32f2f; font-weight: 600;")
+        self.errors = error_label("closeSessionErrors")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)

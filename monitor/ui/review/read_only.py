@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from monitor.domain.errors import ValidationFailed
 from monitor.ui.formatting import fmt_datetime
 from monitor.ui.session_controller import SessionController
+from monitor.ui.theme import error_label
 from monitor.ui.wheel_guard import guard_choices
 
 AMEND_REASONS = ("Late entry from the paper chart", "Correction found on review",
@@ -59,10 +60,7 @@ class AmendDialog(QDialog):
         note = QLabel("Entries and corrections made now are saved as late amendments with "
                       "this reason, and written to the session's audit trail.")
         note.setWordWrap(True)
-        self.errors = QLabel("")
-        self.errors.setObjectName("amendErrors")
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet("color: #d32f2f; font-weight: 600;")
+        self.errors = error_label("amendErrors")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start amendment")
